@@ -1,0 +1,247 @@
+/**
+ * STUN messages: header plus attributes, to bytes and back (RFC 8489 §5, §14).
+ *
+ * Encoding computes MESSAGE-INTEGRITY, MESSAGE-INTEGRITY-SHA256 and
+ * FINGERPRINT wherever they stand in the attribute list, so that a message is
+ * described by its attributes in wire order and one key:
+ *
+ *     encodeStunMessage({ method: StunMethod.Binding, class: 'request', transactionId,
+ *       attributes: [{ type: 'USERNAME', value: 'a:b' }, { type: 'MESSAGE-INTEGRITY' },
+ *                    { type: 'FINGERPRINT' }] }, { key: shortTermKey(password) })
+ *
+ * Decoding never throws. It checks the header (RFC 8489 §6.3: first two bits
+ * zero, magic cookie, length a multiple of 4 that matches the bytes), walks
+ * the attributes, decodes the ones it knows, keeps the others, and applies the
+ * ordering rules of RFC 8489 §14.5-14.7.
+ */
+
+import { WireEncodeError, type StunDecodeError, type StunDecodeErrorCode } from '../errors.js';
+import { attributeValueLength, readAttributeValue, writeAttributeValue } from './attributes.js';
+import { AttributeType, attributeCode, isComprehensionRequired, type StunAttribute } from './attribute-types.js';
+import { computeFingerprint } from './fingerprint.js';
+import {
+  HEADER_LENGTH,
+  MAGIC_COOKIE,
+  TRANSACTION_ID_LENGTH,
+  decodeMessageType,
+  encodeMessageType,
+  isStunClass,
+  readU16,
+  readU32,
+  writeU16,
+  writeU32,
+  type StunClass,
+} from './header.js';
+import { computeIntegrity } from './integrity.js';
+
+/** A STUN message as typed values. */
+export interface StunMessage {
+  /** 12-bit method, e.g. `StunMethod.Binding`. */
+  readonly method: number;
+  readonly class: StunClass;
+  /** 96 bits, 12 bytes (RFC 8489 §5). */
+  readonly transactionId: Uint8Array;
+  /** In wire order. */
+  readonly attributes: readonly StunAttribute[];
+}
+
+/** A message as the decoder found it: the typed values plus what verification and error handling need. */
+export interface DecodedStunMessage extends StunMessage {
+  /** The bytes decoded (a view into the caller's buffer, not a copy). */
+  readonly raw: Uint8Array;
+  /**
+   * Types of the unknown comprehension-required attributes (< 0x8000), in
+   * order of appearance. Non-empty means: a request gets a 420 listing them
+   * (see `createUnknownAttributesResponse`), a response fails its transaction,
+   * an indication is dropped (RFC 8489 §6.3).
+   */
+  readonly unknownRequired: readonly number[];
+  /** Types of the attributes that followed MESSAGE-INTEGRITY(-SHA256) and were ignored (RFC 8489 §14.5, §14.6). */
+  readonly ignoredAfterIntegrity: readonly number[];
+  /** Offset in `raw` of the MESSAGE-INTEGRITY attribute header, if there is one. */
+  readonly integrityOffset?: number;
+  /** Offset in `raw` of the MESSAGE-INTEGRITY-SHA256 attribute header, if there is one. */
+  readonly integritySha256Offset?: number;
+  /** Offset in `raw` of the FINGERPRINT attribute header, if there is one. */
+  readonly fingerprintOffset?: number;
+}
+
+export type StunDecodeResult =
+  | { readonly ok: true; readonly message: DecodedStunMessage }
+  | { readonly ok: false; readonly error: StunDecodeError };
+
+export interface StunEncodeOptions {
+  /** Key for MESSAGE-INTEGRITY and MESSAGE-INTEGRITY-SHA256 (`shortTermKey` or `longTermKey`). */
+  readonly key?: Uint8Array;
+  /**
+   * The byte to pad attribute values with. RFC 8489 §14 says zero, which is
+   * the default; the RFC 5769 vectors happen to pad with 0x20, and this lets
+   * a test reproduce them byte for byte.
+   */
+  readonly padding?: number;
+}
+
+/** Longest Message Length: 16 bits, and a multiple of 4. */
+const MAX_MESSAGE_LENGTH = 0xfffc;
+
+const pad4 = (n: number): number => (n + 3) & ~3;
+
+/**
+ * Encodes a message.
+ *
+ * @throws WireEncodeError `invalid-method` (not 0..0xFFF), `invalid-class`,
+ *   `invalid-transaction-id` (not 12 bytes), `missing-key` (an integrity
+ *   attribute without `options.key`), `message-too-long` (attributes beyond
+ *   65532 bytes), and the attribute errors of attributes.ts (`invalid-port`,
+ *   `invalid-address`, `invalid-integer`, `invalid-error-code`, `value-too-long`).
+ */
+export function encodeStunMessage(message: StunMessage, options: StunEncodeOptions = {}): Uint8Array {
+  const { method, transactionId, attributes } = message;
+  if (!Number.isInteger(method) || method < 0 || method > 0xfff) {
+    throw new WireEncodeError('invalid-method', `method ${method} is not a 12-bit number`);
+  }
+  if (!isStunClass(message.class)) throw new WireEncodeError('invalid-class', `'${String(message.class)}' is not a STUN class`);
+  if (!(transactionId instanceof Uint8Array) || transactionId.length !== TRANSACTION_ID_LENGTH) {
+    throw new WireEncodeError('invalid-transaction-id', 'a transaction id is 12 bytes (RFC 8489 §5)');
+  }
+  const lengths = new Array<number>(attributes.length);
+  let total = 0;
+  for (let i = 0; i < attributes.length; i++) {
+    const a = attributes[i] as StunAttribute;
+    if ((a.type === 'MESSAGE-INTEGRITY' || a.type === 'MESSAGE-INTEGRITY-SHA256') && options.key === undefined) {
+      throw new WireEncodeError('missing-key', `${a.type} needs options.key`);
+    }
+    const length = attributeValueLength(a);
+    lengths[i] = length;
+    total += 4 + pad4(length);
+  }
+  if (total > MAX_MESSAGE_LENGTH) {
+    throw new WireEncodeError('message-too-long', `attributes take ${total} bytes; a STUN message holds at most ${MAX_MESSAGE_LENGTH}`);
+  }
+
+  const out = new Uint8Array(HEADER_LENGTH + total);
+  writeU16(out, 0, encodeMessageType(method, message.class));
+  writeU32(out, 4, MAGIC_COOKIE);
+  out.set(transactionId, 8);
+  const xorKey = out.subarray(4, HEADER_LENGTH);
+  const padding = options.padding ?? 0;
+
+  let offset = HEADER_LENGTH;
+  for (let i = 0; i < attributes.length; i++) {
+    const a = attributes[i] as StunAttribute;
+    const length = lengths[i] as number;
+    writeU16(out, offset, attributeCode(a));
+    writeU16(out, offset + 2, length);
+    if (a.type === 'MESSAGE-INTEGRITY' || a.type === 'MESSAGE-INTEGRITY-SHA256') {
+      out.set(computeIntegrity(out, offset, options.key as Uint8Array, a.type), offset + 4);
+    } else if (a.type === 'FINGERPRINT') {
+      writeU32(out, offset + 4, computeFingerprint(out, offset));
+    } else {
+      writeAttributeValue(out, offset + 4, a, xorKey);
+    }
+    const end = offset + 4 + pad4(length);
+    if (padding !== 0) out.fill(padding, offset + 4 + length, end);
+    offset = end;
+  }
+  writeU16(out, 2, total);
+  return out;
+}
+
+/** Decodes one STUN message that fills `bytes` exactly (a UDP datagram, or a frame from the stream framer). Never throws. */
+export function decodeStunMessage(bytes: Uint8Array): StunDecodeResult {
+  if (bytes.length < HEADER_LENGTH) {
+    return fail('too-short', `a STUN header is 20 bytes, only ${bytes.length} given`, bytes.length);
+  }
+  const type = readU16(bytes, 0);
+  if ((type & 0xc000) !== 0) {
+    return fail('bad-leading-bits', `the two most significant bits must be zero; first byte is 0x${hex2(bytes[0] as number)}`, 0);
+  }
+  const length = readU16(bytes, 2);
+  if (length % 4 !== 0) return fail('length-not-multiple-of-4', `message length ${length} is not a multiple of 4`, 2);
+  if (readU32(bytes, 4) !== MAGIC_COOKIE) {
+    return fail('bad-magic-cookie', `bytes 4-7 are 0x${readU32(bytes, 4).toString(16).padStart(8, '0')}, not the magic cookie 0x2112a442`, 4);
+  }
+  if (HEADER_LENGTH + length !== bytes.length) {
+    return fail(
+      'length-mismatch',
+      `the header announces ${length} bytes of attributes but ${bytes.length - HEADER_LENGTH} follow it`,
+      2,
+    );
+  }
+
+  const xorKey = bytes.subarray(4, HEADER_LENGTH);
+  const attributes: StunAttribute[] = [];
+  const unknownRequired: number[] = [];
+  const ignoredAfterIntegrity: number[] = [];
+  let integrityOffset: number | undefined;
+  let integritySha256Offset: number | undefined;
+  let fingerprintOffset: number | undefined;
+
+  let offset = HEADER_LENGTH;
+  while (offset < bytes.length) {
+    if (bytes.length - offset < 4) {
+      return fail('truncated-attribute-header', `${bytes.length - offset} bytes left, too few for an attribute header`, offset);
+    }
+    const attrType = readU16(bytes, offset);
+    const attrLength = readU16(bytes, offset + 2);
+    const next = offset + 4 + pad4(attrLength);
+    if (offset + 4 + attrLength > bytes.length) {
+      return fail(
+        'attribute-overflow',
+        `attribute 0x${hex4(attrType)} claims ${attrLength} bytes but only ${bytes.length - offset - 4} remain`,
+        offset + 2,
+      );
+    }
+    if (fingerprintOffset !== undefined) {
+      return fail('attribute-after-fingerprint', `attribute 0x${hex4(attrType)} follows FINGERPRINT, which must be last`, offset);
+    }
+    // After MESSAGE-INTEGRITY only MESSAGE-INTEGRITY-SHA256 and FINGERPRINT
+    // count; after MESSAGE-INTEGRITY-SHA256 only FINGERPRINT (RFC 8489 §14.5,
+    // §14.6). The rest are ignored: they are not covered by the HMAC.
+    const ignored =
+      attrType !== AttributeType.FINGERPRINT &&
+      (integritySha256Offset !== undefined ||
+        (integrityOffset !== undefined && attrType !== AttributeType['MESSAGE-INTEGRITY-SHA256']));
+    if (ignored) {
+      ignoredAfterIntegrity.push(attrType);
+      offset = next;
+      continue;
+    }
+    const result = readAttributeValue(bytes, attrType, offset + 4, attrLength, xorKey);
+    if (!result.ok) return fail(result.code, result.message, result.offset);
+    const attribute = result.attribute;
+    if (attribute.type === 'unknown' && isComprehensionRequired(attrType)) unknownRequired.push(attrType);
+    else if (attribute.type === 'MESSAGE-INTEGRITY') integrityOffset = offset;
+    else if (attribute.type === 'MESSAGE-INTEGRITY-SHA256') integritySha256Offset = offset;
+    else if (attribute.type === 'FINGERPRINT') fingerprintOffset = offset;
+    attributes.push(attribute);
+    offset = next;
+  }
+
+  const { method, class: cls } = decodeMessageType(type);
+  const message: DecodedStunMessage = {
+    method,
+    class: cls,
+    transactionId: bytes.subarray(8, HEADER_LENGTH),
+    attributes,
+    raw: bytes,
+    unknownRequired,
+    ignoredAfterIntegrity,
+    ...(integrityOffset !== undefined && { integrityOffset }),
+    ...(integritySha256Offset !== undefined && { integritySha256Offset }),
+    ...(fingerprintOffset !== undefined && { fingerprintOffset }),
+  };
+  return { ok: true, message };
+}
+
+function fail(code: StunDecodeErrorCode, message: string, offset: number): StunDecodeResult {
+  return { ok: false, error: { code, message, offset } };
+}
+
+function hex2(n: number): string {
+  return n.toString(16).padStart(2, '0');
+}
+
+function hex4(n: number): string {
+  return n.toString(16).padStart(4, '0');
+}
