@@ -1,0 +1,115 @@
+/**
+ * IPv4 addresses, subnets and transport addresses (ip:port).
+ *
+ * Addresses travel as dotted-quad strings (what a trace reader wants to see)
+ * and are turned into 32-bit numbers only for subnet arithmetic.
+ */
+
+/** An IP address and port: a socket's "transport address" in RFC 8445's words. */
+export interface TransportAddress {
+  readonly address: string;
+  readonly port: number;
+}
+
+export type Protocol = 'udp' | 'tcp';
+
+export class AddressError extends Error {
+  override readonly name = 'AddressError';
+}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+export function isIPv4(text: string): boolean {
+  const m = IPV4.exec(text);
+  return m !== null && m.slice(1).every((part) => Number(part) <= 255 && String(Number(part)) === part);
+}
+
+export function ipv4ToNumber(text: string): number {
+  if (!isIPv4(text)) throw new AddressError(`not an IPv4 address: ${JSON.stringify(text)}`);
+  const [a, b, c, d] = text.split('.').map(Number) as [number, number, number, number];
+  return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+}
+
+export function numberToIPv4(n: number): string {
+  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+export interface Subnet {
+  /** The network address, e.g. 192.168.1.0 */
+  readonly network: string;
+  readonly prefixLength: number;
+  /** e.g. "192.168.1.0/24" */
+  readonly cidr: string;
+}
+
+export function parseSubnet(cidr: string): Subnet {
+  const [ip, bits, ...rest] = cidr.split('/');
+  const prefixLength = Number(bits);
+  if (ip === undefined || rest.length > 0 || !isIPv4(ip) || !Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > 32) {
+    throw new AddressError(`not an IPv4 subnet in CIDR form (a.b.c.d/n): ${JSON.stringify(cidr)}`);
+  }
+  const network = numberToIPv4((ipv4ToNumber(ip) & maskOf(prefixLength)) >>> 0);
+  return { network, prefixLength, cidr: `${network}/${prefixLength}` };
+}
+
+export function subnetContains(subnet: Subnet, ip: string): boolean {
+  const mask = maskOf(subnet.prefixLength);
+  return ((ipv4ToNumber(ip) & mask) >>> 0) === ipv4ToNumber(subnet.network);
+}
+
+/** The n-th address of a subnet (n = 1 is the usual gateway, .1). */
+export function nthAddress(subnet: Subnet, n: number): string {
+  const size = 2 ** (32 - subnet.prefixLength);
+  if (n <= 0 || n >= size - 1) throw new AddressError(`${subnet.cidr} has no usable address number ${n}`);
+  return numberToIPv4((ipv4ToNumber(subnet.network) + n) >>> 0);
+}
+
+export function broadcastAddress(subnet: Subnet): string {
+  return numberToIPv4((ipv4ToNumber(subnet.network) + subnetSize(subnet) - 1) >>> 0);
+}
+
+export function subnetSize(subnet: Subnet): number {
+  return 2 ** (32 - subnet.prefixLength);
+}
+
+function maskOf(prefixLength: number): number {
+  return prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
+}
+
+/** RFC 1918 private ranges and RFC 6598 shared address space (the carrier-grade NAT range). */
+export const PRIVATE_RANGES: readonly Subnet[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map(parseSubnet);
+export const SHARED_ADDRESS_SPACE: Subnet = parseSubnet('100.64.0.0/10');
+const NOT_ROUTABLE: readonly Subnet[] = ['0.0.0.0/8', '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/4', '240.0.0.0/4'].map(parseSubnet);
+
+export type AddressScope = 'private' | 'shared' | 'public' | 'special';
+
+/** Where an address may live: on a LAN (private, shared), on the internet (public), or nowhere in a topology (special). */
+export function scopeOf(ip: string): AddressScope {
+  if (PRIVATE_RANGES.some((s) => subnetContains(s, ip))) return 'private';
+  if (subnetContains(SHARED_ADDRESS_SPACE, ip)) return 'shared';
+  if (NOT_ROUTABLE.some((s) => subnetContains(s, ip))) return 'special';
+  return 'public';
+}
+
+export function isValidPort(port: number): boolean {
+  return Number.isInteger(port) && port >= 0 && port <= 65535;
+}
+
+export function formatAddress(a: TransportAddress): string {
+  return `${a.address}:${a.port}`;
+}
+
+/** Parses "a.b.c.d:port". */
+export function parseTransportAddress(text: string): TransportAddress {
+  const i = text.lastIndexOf(':');
+  const address = text.slice(0, i);
+  const port = Number(text.slice(i + 1));
+  if (i < 0 || !isIPv4(address) || !isValidPort(port) || text.slice(i + 1) === '') {
+    throw new AddressError(`not an ip:port transport address: ${JSON.stringify(text)}`);
+  }
+  return { address, port };
+}
+
+export function sameAddress(a: TransportAddress, b: TransportAddress): boolean {
+  return a.address === b.address && a.port === b.port;
+}

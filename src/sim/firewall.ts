@@ -1,0 +1,124 @@
+/**
+ * Firewalls: rules as data, evaluated in order, first match wins; optionally
+ * stateful, letting in the replies to flows that were allowed out (what every
+ * home router and corporate firewall does, and why "outbound-initiated only"
+ * still lets ICE work when both sides send).
+ *
+ * A firewall sits on a host (its own traffic) or on a NAT (traffic crossing it;
+ * there, the flow is remembered by its external addresses).
+ */
+import { formatAddress, type Protocol, type TransportAddress } from './address.js';
+import type { VirtualClock } from './clock.js';
+
+export interface FirewallRule {
+  readonly action: 'allow' | 'deny';
+  /** Omitted: any protocol. */
+  readonly protocol?: Protocol;
+  /** Outbound rules match the remote (destination) port; inbound rules the local port. Omitted: any port. */
+  readonly ports?: readonly number[];
+}
+
+export interface FirewallDirection {
+  readonly rules: readonly FirewallRule[];
+  readonly default: 'allow' | 'deny';
+}
+
+export interface FirewallPolicy {
+  /** Named in drop details, e.g. "web-only". */
+  readonly name: string;
+  readonly outbound: FirewallDirection;
+  readonly inbound: FirewallDirection;
+  /** Let in packets that answer a flow allowed out (same 5-tuple, reversed). */
+  readonly stateful: boolean;
+  /** How long an idle flow is remembered, ms (conntrack's UDP timeout is 120 s by default; TCP's far longer). */
+  readonly udpFlowLifetimeMs?: number;
+  readonly tcpFlowLifetimeMs?: number;
+}
+
+export const FIREWALL_PRESETS = {
+  /** Every UDP packet refused both ways: no STUN, no UDP TURN, no direct media; only TCP (TURN over TCP/TLS) can work. */
+  'block-udp': {
+    name: 'block-udp',
+    outbound: { rules: [{ action: 'deny', protocol: 'udp' }], default: 'allow' },
+    inbound: { rules: [{ action: 'deny', protocol: 'udp' }], default: 'deny' },
+    stateful: true,
+  },
+  /** The corporate case: only outbound TCP to ports 80 and 443 (web), which forces TURN over TCP or TLS on 443. */
+  'web-only': {
+    name: 'web-only',
+    outbound: { rules: [{ action: 'allow', protocol: 'tcp', ports: [80, 443] }], default: 'deny' },
+    inbound: { rules: [], default: 'deny' },
+    stateful: true,
+  },
+  /** Stateful, outbound-initiated only: anything may go out; only replies to it come in. */
+  'outbound-only': {
+    name: 'outbound-only',
+    outbound: { rules: [], default: 'allow' },
+    inbound: { rules: [], default: 'deny' },
+    stateful: true,
+  },
+} as const satisfies Record<string, FirewallPolicy>;
+
+export type FirewallPresetName = keyof typeof FIREWALL_PRESETS;
+
+export type FirewallVerdict = { readonly allowed: true } | { readonly allowed: false; readonly detail: string };
+
+export class Firewall {
+  private readonly flows = new Map<string, number>();
+
+  constructor(
+    readonly policy: FirewallPolicy,
+    private readonly clock: VirtualClock,
+  ) {}
+
+  /** May `local` send to `remote`? Rules only; call `noteFlow` once the packet really leaves. */
+  checkOutbound(protocol: Protocol, remote: TransportAddress): FirewallVerdict {
+    return this.evaluate(this.policy.outbound, protocol, remote.port, `outbound ${protocol} to ${formatAddress(remote)}`);
+  }
+
+  /** Remembers an outbound flow so its replies are let in (stateful firewalls only). */
+  noteFlow(protocol: Protocol, local: TransportAddress, remote: TransportAddress): void {
+    if (!this.policy.stateful) return;
+    this.flows.set(flowKey(protocol, local, remote), this.clock.now() + this.flowLifetime(protocol));
+  }
+
+  /** May `remote` send to `local`? A reply to a live flow always may; otherwise the inbound rules decide. */
+  checkInbound(protocol: Protocol, local: TransportAddress, remote: TransportAddress): FirewallVerdict {
+    if (this.policy.stateful) {
+      const key = flowKey(protocol, local, remote);
+      const expiresAt = this.flows.get(key);
+      if (expiresAt !== undefined) {
+        if (expiresAt > this.clock.now()) {
+          this.flows.set(key, this.clock.now() + this.flowLifetime(protocol));
+          return { allowed: true };
+        }
+        this.flows.delete(key);
+      }
+    }
+    return this.evaluate(this.policy.inbound, protocol, local.port, `inbound ${protocol} from ${formatAddress(remote)} to ${formatAddress(local)}`);
+  }
+
+  private flowLifetime(protocol: Protocol): number {
+    return protocol === 'udp' ? (this.policy.udpFlowLifetimeMs ?? 120_000) : (this.policy.tcpFlowLifetimeMs ?? 7_440_000);
+  }
+
+  private evaluate(direction: FirewallDirection, protocol: Protocol, port: number, what: string): FirewallVerdict {
+    for (const [i, rule] of direction.rules.entries()) {
+      if (rule.protocol !== undefined && rule.protocol !== protocol) continue;
+      if (rule.ports !== undefined && !rule.ports.includes(port)) continue;
+      return rule.action === 'allow' ? { allowed: true } : { allowed: false, detail: `firewall ${this.policy.name}: ${what} refused by rule ${i + 1} (${describeRule(rule)})` };
+    }
+    if (direction.default === 'allow') return { allowed: true };
+    const unsolicited = this.policy.stateful && direction === this.policy.inbound ? ', and it answers no flow that went out' : '';
+    return { allowed: false, detail: `firewall ${this.policy.name}: ${what} refused by the default policy${unsolicited}` };
+  }
+}
+
+function flowKey(protocol: Protocol, local: TransportAddress, remote: TransportAddress): string {
+  return `${protocol} ${formatAddress(local)} ${formatAddress(remote)}`;
+}
+
+function describeRule(rule: FirewallRule): string {
+  const ports = rule.ports ? ` port ${rule.ports.join('/')}` : '';
+  return `${rule.action} ${rule.protocol ?? 'any'}${ports}`;
+}

@@ -1,0 +1,178 @@
+/**
+ * The fabric: realms, the attachments on them, and how a packet crosses one
+ * realm from one attachment to the next.
+ *
+ * A packet moves hop by hop, each hop an event on the virtual clock, so a NAT
+ * translates it at the moment it really arrives there (a mapping may have
+ * expired while it was in flight) and every hop lands in its path.
+ *
+ * Routing inside a realm is what a switch and a default route do: an address
+ * on the realm is delivered to its owner; an address outside the LAN's subnet
+ * goes to the LAN's gateway (its NAT); anything else has no route.
+ */
+import { formatAddress, subnetContains, type Protocol, type Subnet, type TransportAddress } from './address.js';
+import type { VirtualClock } from './clock.js';
+import { TCP_OVERHEAD, UDP_OVERHEAD, type Link } from './link.js';
+import { toHex, type DropReason, type Hop, type Trace } from './trace.js';
+
+export type SegmentFlag = 'SYN' | 'SYN-ACK' | 'DATA' | 'FIN' | 'RST';
+
+/** TCP-ish segment information carried by stream packets. */
+export interface Segment {
+  readonly flag: SegmentFlag;
+  /** Per-direction sequence number, counted in segments. */
+  readonly seq: number;
+}
+
+export interface Packet {
+  readonly id: number;
+  readonly protocol: Protocol;
+  /** Addresses as they are *now*: NATs rewrite them on the way. */
+  src: TransportAddress;
+  dst: TransportAddress;
+  readonly payload: Uint8Array;
+  readonly sentAt: number;
+  readonly path: Hop[];
+  readonly segment?: Segment;
+  /** Called when a stream packet dies for good, so the sending connection can give up as TCP would. */
+  readonly onDrop?: (reason: DropReason, detail: string) => void;
+}
+
+export interface NetworkNode {
+  readonly id: string;
+  /** A packet has arrived on one of this node's attachments. */
+  receive(attachment: Attachment, packet: Packet): void;
+}
+
+export interface Attachment {
+  /** "<node>@<realm>", e.g. "alice@alice-home". */
+  readonly id: string;
+  readonly node: NetworkNode;
+  readonly realm: Realm;
+  readonly address: string;
+  readonly link: Link;
+}
+
+export interface Realm {
+  readonly id: string;
+  readonly kind: 'internet' | 'lan';
+  readonly subnet: Subnet | undefined;
+  readonly byAddress: Map<string, Attachment>;
+  /** The inside attachment of this LAN's NAT. */
+  gateway: Attachment | undefined;
+}
+
+/** TCP gives up on a segment after this many losses in a row (a simplified retransmission budget). */
+const TCP_MAX_RETRANSMISSIONS = 6;
+const TCP_MIN_RTO_MS = 200; // Linux's minimum RTO
+
+export class Network {
+  private nextPacketId = 1;
+
+  constructor(
+    readonly clock: VirtualClock,
+    readonly trace: Trace,
+  ) {}
+
+  /** Starts a packet's journey from a node's attachment; records the send. */
+  send(from: Attachment, packet: Omit<Packet, 'id' | 'sentAt' | 'path'>): Packet {
+    const full: Packet = { ...packet, id: this.nextPacketId++, sentAt: this.clock.now(), path: [] };
+    this.hop(full, from.node.id);
+    this.trace.record('packet.send', {
+      packet: full.id,
+      protocol: full.protocol,
+      host: from.node.id,
+      src: formatAddress(full.src),
+      dst: formatAddress(full.dst),
+      size: full.payload.byteLength,
+      ...(this.trace.payloads && full.payload.byteLength > 0 ? { payload: toHex(full.payload) } : {}),
+      ...(full.segment ? { segment: full.segment.flag } : {}),
+    });
+    return full;
+  }
+
+  /** Moves a packet across `from`'s realm to the attachment that should get it next. */
+  forward(from: Attachment, packet: Packet): void {
+    const realm = from.realm;
+    const dst = packet.dst.address;
+    let to = realm.byAddress.get(dst);
+    if (to === undefined) {
+      const onThisLan = realm.subnet !== undefined && subnetContains(realm.subnet, dst);
+      if (onThisLan || realm.gateway === undefined || realm.gateway === from) {
+        const why = onThisLan ? `no host has ${dst} on ${realm.id}` : realm.kind === 'internet' ? `nobody has ${dst} on the internet` : `${realm.id} has no way out to ${dst}`;
+        return this.drop(packet, from.node.id, 'no-route', why);
+      }
+      to = realm.gateway;
+    }
+    if (to === from) {
+      // Sent to one's own address: the loopback path, no link crossed.
+      this.clock.setTimeout(() => this.arrive(to, packet), 0);
+      return;
+    }
+    if (!from.link.up || !to.link.up) {
+      const down = from.link.up ? to : from;
+      return this.drop(packet, from.node.id, 'link-down', `the link of ${down.id} is down`);
+    }
+    const size = packet.payload.byteLength + (packet.protocol === 'udp' ? UDP_OVERHEAD : TCP_OVERHEAD);
+    const mtu = Math.min(from.link.quality.mtu, to.link.quality.mtu);
+    if (size > mtu) {
+      return this.drop(packet, from.node.id, 'mtu', `${size}-byte packet exceeds the ${mtu}-byte MTU between ${from.id} and ${to.id}`);
+    }
+    let delay = from.link.sampleDelay() + to.link.sampleDelay();
+    if (from.link.sampleLoss() || to.link.sampleLoss()) {
+      if (packet.protocol === 'udp') return this.drop(packet, from.node.id, 'loss', `lost between ${from.id} and ${to.id}`);
+      // A stream does not lose data: TCP retransmits after its RTO, doubling each time (RFC 6298 §5.5).
+      let rto = TCP_MIN_RTO_MS;
+      let retransmissions = 0;
+      do {
+        if (++retransmissions > TCP_MAX_RETRANSMISSIONS) {
+          return this.drop(packet, from.node.id, 'loss', `lost ${TCP_MAX_RETRANSMISSIONS + 1} times in a row between ${from.id} and ${to.id}; TCP gives up`);
+        }
+        delay += rto;
+        rto *= 2;
+      } while (from.link.sampleLoss() || to.link.sampleLoss());
+    }
+    this.clock.setTimeout(() => this.arrive(to, packet), delay);
+  }
+
+  /** Records a packet's end short of its destination. */
+  drop(packet: Packet, at: string, reason: DropReason, detail: string): void {
+    this.trace.record('packet.drop', {
+      packet: packet.id,
+      protocol: packet.protocol,
+      at,
+      reason,
+      detail,
+      src: formatAddress(packet.src),
+      dst: formatAddress(packet.dst),
+      path: packet.path,
+      ...(packet.segment ? { segment: packet.segment.flag } : {}),
+    });
+    packet.onDrop?.(reason, detail);
+  }
+
+  /** Records a packet reaching the socket it was for. */
+  delivered(packet: Packet, host: string): void {
+    this.trace.record('packet.deliver', {
+      packet: packet.id,
+      protocol: packet.protocol,
+      host,
+      src: formatAddress(packet.src),
+      dst: formatAddress(packet.dst),
+      size: packet.payload.byteLength,
+      sentAt: packet.sentAt,
+      path: packet.path,
+      ...(packet.segment ? { segment: packet.segment.flag } : {}),
+    });
+  }
+
+  /** Appends the packet's current position to its path. */
+  hop(packet: Packet, at: string): void {
+    packet.path.push({ t: this.clock.now(), at, src: formatAddress(packet.src), dst: formatAddress(packet.dst) });
+  }
+
+  private arrive(to: Attachment, packet: Packet): void {
+    this.hop(packet, to.node.id);
+    to.node.receive(to, packet);
+  }
+}

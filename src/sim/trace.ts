@@ -1,0 +1,174 @@
+/**
+ * The trace: one ordered record of everything that happens in a world.
+ *
+ * Records are plain, JSON-serialisable objects stamped with the virtual time
+ * `t` (ms) and a sequence number `seq` (their order; several records share a
+ * `t`). Narration, diagrams, pcap files, the inspector and the tests all read
+ * this one record, so the same seed gives the same trace, byte for byte.
+ *
+ * The kinds of record are an interface that upper layers extend by module
+ * augmentation (`declare module 'rtc-machines/sim' { interface TraceKinds {...} }`),
+ * so STUN transactions, ICE checks and signaling messages land in the same,
+ * still fully typed, trace.
+ */
+import type { Protocol } from './address.js';
+
+/** Why a packet went no further. */
+export type DropReason =
+  | 'no-route' // nothing at that address, and no gateway to send it to
+  | 'no-mapping' // reached a NAT's outside address, but no mapping matches the destination port
+  | 'filtered' // a mapping exists but the NAT's filtering behaviour refuses this source (RFC 4787 §5)
+  | 'hairpin-disabled' // sent to the NAT's own outside address from inside, and the NAT does not hairpin (RFC 4787 §6)
+  | 'firewall' // a firewall rule refused it
+  | 'loss' // the link lost it
+  | 'mtu' // larger than a link's MTU on the way
+  | 'port-unreachable' // reached the host, but no socket listens on that port
+  | 'link-down'; // the link is administratively down (a scenario broke it)
+
+/** One step of a packet's journey: where it was, when, and its addresses as seen there. */
+export interface Hop {
+  readonly t: number;
+  /** Node id: a host or a NAT. */
+  readonly at: string;
+  readonly src: string;
+  readonly dst: string;
+}
+
+interface PacketFields {
+  /** Packet id, unique in the world; every record about the same packet carries it. */
+  readonly packet: number;
+  readonly protocol: Protocol;
+  readonly src: string;
+  readonly dst: string;
+}
+
+/** The kinds of record layer 1 writes. */
+export interface NetTraceKinds {
+  'packet.send': PacketFields & {
+    readonly host: string;
+    readonly size: number;
+    /** The payload as hex, when the world records payloads. */
+    readonly payload?: string;
+    /** TCP segment flags for stream packets: SYN, SYN-ACK, DATA, FIN, RST. */
+    readonly segment?: string;
+  };
+  'packet.deliver': PacketFields & {
+    readonly host: string;
+    readonly size: number;
+    readonly sentAt: number;
+    readonly path: readonly Hop[];
+    readonly segment?: string;
+  };
+  'packet.drop': PacketFields & {
+    /** The node where it died. */
+    readonly at: string;
+    readonly reason: DropReason;
+    /** The reason in plain words, naming the rule, mapping or link involved. */
+    readonly detail: string;
+    readonly path: readonly Hop[];
+    readonly segment?: string;
+  };
+  'nat.translate': PacketFields & {
+    readonly nat: string;
+    readonly direction: 'outbound' | 'inbound' | 'hairpin';
+    readonly before: { readonly src: string; readonly dst: string };
+  };
+  'nat.mapping.create': {
+    readonly nat: string;
+    readonly protocol: Protocol;
+    readonly internal: string;
+    readonly external: string;
+    /** For address(-and-port)-dependent mappings, the destination the mapping is for. */
+    readonly destination?: string;
+  };
+  'nat.mapping.expire': {
+    readonly nat: string;
+    readonly protocol: Protocol;
+    readonly internal: string;
+    readonly external: string;
+    readonly idleMs: number;
+  };
+  'stream.state': {
+    /** Connection id, unique in the world. */
+    readonly connection: number;
+    readonly host: string;
+    readonly local: string;
+    readonly remote: string;
+    readonly state: 'connecting' | 'open' | 'closed';
+    readonly reason?: string;
+  };
+  'link.state': { readonly interface: string; readonly up: boolean };
+  /** Free text a scenario or a runner adds, e.g. what a step is about to show. */
+  note: { readonly text: string; readonly by?: string };
+}
+
+/** Every kind of record; upper layers add theirs by augmenting this interface. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface TraceKinds extends NetTraceKinds {}
+
+export type TraceKind = keyof TraceKinds;
+
+export type TraceRecordOf<K extends TraceKind> = { readonly seq: number; readonly t: number; readonly kind: K } & TraceKinds[K];
+
+export type TraceRecord = { [K in TraceKind]: TraceRecordOf<K> }[TraceKind];
+
+export type TraceListener = (record: TraceRecord) => void;
+
+export interface TraceOptions {
+  /** Record packet payloads as hex (needed for pcap export); default true. */
+  readonly payloads?: boolean;
+}
+
+export class Trace {
+  private readonly entries: TraceRecord[] = [];
+  private readonly listeners = new Set<TraceListener>();
+  readonly payloads: boolean;
+
+  constructor(
+    private readonly now: () => number,
+    options: TraceOptions = {},
+  ) {
+    this.payloads = options.payloads ?? true;
+  }
+
+  /** Appends a record stamped with the current virtual time and returns it. */
+  record<K extends TraceKind>(kind: K, fields: TraceKinds[K]): TraceRecordOf<K> {
+    const entry = { seq: this.entries.length, t: this.now(), kind, ...fields } as TraceRecordOf<K>;
+    this.entries.push(entry as TraceRecord);
+    for (const listener of this.listeners) listener(entry as TraceRecord);
+    return entry;
+  }
+
+  get records(): readonly TraceRecord[] {
+    return this.entries;
+  }
+
+  get length(): number {
+    return this.entries.length;
+  }
+
+  /** The records of one kind, typed. */
+  ofKind<K extends TraceKind>(kind: K): TraceRecordOf<K>[] {
+    return this.entries.filter((r): r is TraceRecord & TraceRecordOf<K> => r.kind === kind);
+  }
+
+  /** Every record about one packet, in order: its send, translations, and delivery or drop. */
+  packet(id: number): TraceRecord[] {
+    return this.entries.filter((r) => 'packet' in r && r.packet === id);
+  }
+
+  /** Calls `listener` for every record from now on; returns the unsubscribe function. */
+  subscribe(listener: TraceListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** JSON Lines: one record per line, in order. */
+  toJSONLines(): string {
+    return this.entries.map((r) => JSON.stringify(r)).join('\n') + (this.entries.length ? '\n' : '');
+  }
+}
+
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
