@@ -16,3 +16,4 @@ export * from './trace.js';
 export type * from './transport.js';
 export { SimUdpSocket } from './udp.js';
 export * from './world.js';
+export * from './scenario.js';

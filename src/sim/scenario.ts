@@ -1,0 +1,193 @@
+/**
+ * Scenarios as data: a topology and a script of network-level steps.
+ *
+ * A script binds sockets, sends datagrams, takes links down and writes notes,
+ * each step at a virtual time. It holds no protocol logic: an "answer" is a
+ * send addressed to where an earlier, labelled datagram was *seen* to come
+ * from (`{ "sourceOf": "label" }`), which is exactly what a server learns from
+ * the packets it receives and nothing more.
+ *
+ * Parsing is strict: a broken scenario file is refused with a `ScenarioError`
+ * that lists every problem and where it is, never half-run.
+ */
+import { formatAddress, parseTransportAddress, type TransportAddress } from './address.js';
+import { TopologyError, type TopologyIssue } from './errors.js';
+import { resolveTopology, type TopologySpec } from './topology.js';
+import type { TraceRecordOf } from './trace.js';
+import { World, type WorldOptions } from './world.js';
+import type { SimUdpSocket } from './udp.js';
+
+export type Destination = string | { readonly sourceOf: string };
+
+export type ScriptStep =
+  | { readonly at: number; readonly bind: { readonly host: string; readonly socket: string; readonly port?: number; readonly address?: string } }
+  | { readonly at: number; readonly send: { readonly socket: string; readonly to: Destination; readonly label: string; readonly data?: string } }
+  | { readonly at: number; readonly link: { readonly attachment: string; readonly up: boolean } }
+  | { readonly at: number; readonly note: string };
+
+export interface Scenario {
+  readonly name: string;
+  readonly title: string;
+  /** What the scenario shows, in a sentence or two. */
+  readonly description: string;
+  /** Hosts to summarise, in order; default: every host that sent a labelled datagram. */
+  readonly focus?: readonly string[];
+  readonly topology: TopologySpec;
+  readonly script: readonly ScriptStep[];
+  /** Virtual time to run after the last step, ms (default 5000). */
+  readonly settleMs?: number;
+}
+
+export class ScenarioError extends Error {
+  override readonly name = 'ScenarioError';
+  constructor(
+    readonly source: string,
+    readonly issues: readonly TopologyIssue[],
+  ) {
+    super(`${source}: invalid scenario (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`);
+  }
+}
+
+/** One labelled datagram and what became of it. */
+export interface SendOutcome {
+  readonly label: string;
+  readonly host: string;
+  readonly socket: string;
+  readonly to: string;
+  /** The packet id, or undefined when the send could not be made (its `sourceOf` never arrived). */
+  readonly packet: number | undefined;
+  readonly delivered: TraceRecordOf<'packet.deliver'> | undefined;
+  readonly dropped: TraceRecordOf<'packet.drop'> | undefined;
+  /** For an answer (`to: { sourceOf }`): the host whose datagram it answers. */
+  readonly answers?: string;
+  /** Why no packet was sent, when none was. */
+  readonly skipped?: string;
+}
+
+export interface ScenarioRun {
+  readonly scenario: Scenario;
+  readonly seed: number;
+  readonly world: World;
+  readonly outcomes: readonly SendOutcome[];
+}
+
+/** Checks an unknown value (parsed JSON) against the scenario format; `source` names it in errors. */
+export function parseScenario(input: unknown, source = 'scenario'): Scenario {
+  const issues: TopologyIssue[] = [];
+  const bad = (path: string, message: string) => issues.push({ path, code: 'malformed', message });
+  if (!isObject(input)) throw new ScenarioError(source, [{ path: '(top)', code: 'malformed', message: 'a scenario is a JSON object { name, title, description, topology, script }' }]);
+  for (const key of Object.keys(input)) {
+    if (!['name', 'title', 'description', 'focus', 'topology', 'script', 'settleMs', '$comment'].includes(key)) bad(key, `unknown field ${JSON.stringify(key)}`);
+  }
+  for (const key of ['name', 'title', 'description'] as const) if (typeof input[key] !== 'string' || input[key] === '') bad(key, 'must be a non-empty string');
+  if (input.settleMs !== undefined && !(typeof input.settleMs === 'number' && input.settleMs >= 0 && Number.isFinite(input.settleMs))) bad('settleMs', 'must be a number of ms >= 0');
+  if (input.focus !== undefined && !(Array.isArray(input.focus) && input.focus.every((f) => typeof f === 'string'))) bad('focus', 'must be a list of host ids');
+  try {
+    resolveTopology(input.topology);
+  } catch (e) {
+    if (!(e instanceof TopologyError)) throw e;
+    issues.push(...e.issues.map((i) => ({ ...i, path: `topology.${i.path}` })));
+  }
+  if (!Array.isArray(input.script)) bad('script', 'must be a list of steps');
+  else checkScript(input.script, bad);
+  if (issues.length > 0) throw new ScenarioError(source, issues);
+  return input as unknown as Scenario;
+}
+
+function checkScript(script: unknown[], bad: (path: string, message: string) => void): void {
+  const sockets = new Set<string>();
+  const labels = new Set<string>();
+  let previousAt = 0;
+  script.forEach((step, i) => {
+    const path = `script[${i}]`;
+    if (!isObject(step)) return bad(path, 'a step is an object { at, bind | send | link | note }');
+    if (typeof step.at !== 'number' || !Number.isFinite(step.at) || step.at < 0) return bad(`${path}.at`, 'must be a virtual time in ms >= 0');
+    if (step.at < previousAt) bad(`${path}.at`, `steps must be in time order (${step.at} comes after ${previousAt})`);
+    previousAt = step.at;
+    const actions = Object.keys(step).filter((k) => k !== 'at');
+    if (actions.length !== 1 || !['bind', 'send', 'link', 'note'].includes(actions[0]!)) return bad(path, `a step has exactly one of bind, send, link, note (got ${actions.join(', ') || 'none'})`);
+    if (step.bind !== undefined) {
+      const b = step.bind;
+      if (!isObject(b) || typeof b.host !== 'string' || typeof b.socket !== 'string') return bad(`${path}.bind`, 'needs { host, socket, port? }');
+      if (sockets.has(b.socket)) bad(`${path}.bind.socket`, `socket name ${JSON.stringify(b.socket)} is used twice`);
+      sockets.add(b.socket);
+    } else if (step.send !== undefined) {
+      const s = step.send;
+      if (!isObject(s) || typeof s.socket !== 'string' || typeof s.label !== 'string') return bad(`${path}.send`, 'needs { socket, to, label, data? }');
+      if (!sockets.has(s.socket)) bad(`${path}.send.socket`, `no socket ${JSON.stringify(s.socket)} was bound before this step`);
+      if (labels.has(s.label)) bad(`${path}.send.label`, `label ${JSON.stringify(s.label)} is used twice`);
+      if (typeof s.to === 'string') {
+        try {
+          parseTransportAddress(s.to);
+        } catch (e) {
+          bad(`${path}.send.to`, (e as Error).message);
+        }
+      } else if (!isObject(s.to) || typeof s.to.sourceOf !== 'string') bad(`${path}.send.to`, 'must be "ip:port" or { "sourceOf": "<label of an earlier send>" }');
+      else if (!labels.has(s.to.sourceOf)) bad(`${path}.send.to.sourceOf`, `no earlier send is labelled ${JSON.stringify(s.to.sourceOf)}`);
+      labels.add(s.label);
+    } else if (step.link !== undefined) {
+      if (!isObject(step.link) || typeof step.link.attachment !== 'string' || typeof step.link.up !== 'boolean') bad(`${path}.link`, 'needs { attachment: "<node>@<realm>", up: boolean }');
+    } else if (typeof step.note !== 'string') bad(`${path}.note`, 'must be a string');
+  });
+}
+
+/** Builds the world, plays the script on virtual time, and runs until the network settles. */
+export function runScenario(scenario: Scenario, options: WorldOptions = {}): ScenarioRun {
+  const world = new World(scenario.topology, options);
+  const sockets = new Map<string, SimUdpSocket>();
+  const sent = new Map<string, Omit<SendOutcome, 'label' | 'delivered' | 'dropped'>>();
+  const deliveries = new Map<number, TraceRecordOf<'packet.deliver'>>();
+  const drops = new Map<number, TraceRecordOf<'packet.drop'>>();
+  world.trace.subscribe((r) => {
+    if (r.kind === 'packet.deliver') deliveries.set(r.packet, r);
+    else if (r.kind === 'packet.drop') drops.set(r.packet, r);
+  });
+
+  const resolve = (to: Destination): TransportAddress | string => {
+    if (typeof to === 'string') return parseTransportAddress(to);
+    const earlier = sent.get(to.sourceOf);
+    const delivery = earlier?.packet !== undefined ? deliveries.get(earlier.packet) : undefined;
+    return delivery ? parseTransportAddress(delivery.src) : `"${to.sourceOf}" never arrived, so nobody knows where it came from`;
+  };
+
+  for (const step of scenario.script) {
+    world.clock.scheduleAt(step.at, () => {
+      if ('bind' in step) {
+        sockets.set(step.bind.socket, world.host(step.bind.host).bindUdp({ ...(step.bind.port !== undefined ? { port: step.bind.port } : {}), ...(step.bind.address !== undefined ? { address: step.bind.address } : {}) }));
+      } else if ('send' in step) {
+        const socket = sockets.get(step.send.socket)!;
+        const to = resolve(step.send.to);
+        const answers = typeof step.send.to === 'string' ? undefined : sent.get(step.send.to.sourceOf)?.host;
+        const base = { host: socket.host, socket: step.send.socket, ...(answers !== undefined ? { answers } : {}) };
+        if (typeof to === 'string') {
+          world.trace.record('note', { text: `${step.send.label}: not sent: ${to}`, by: 'script' });
+          sent.set(step.send.label, { ...base, to: '?', packet: undefined, skipped: to });
+          return;
+        }
+        const before = world.trace.length;
+        socket.send(new TextEncoder().encode(step.send.data ?? step.send.label), to);
+        const record = world.trace.records.slice(before).find((r) => r.kind === 'packet.send');
+        sent.set(step.send.label, { ...base, to: formatAddress(to), packet: record && 'packet' in record ? record.packet : undefined });
+      } else if ('link' in step) {
+        world.setLinkUp(step.link.attachment, step.link.up);
+      } else {
+        world.trace.record('note', { text: step.note, by: 'script' });
+      }
+    });
+  }
+  const lastAt = scenario.script.at(-1)?.at ?? 0;
+  // Bounded: a scenario's world must settle; the cap turns a runaway into a finished, inspectable run.
+  world.run({ until: lastAt + (scenario.settleMs ?? 5_000), maxEvents: 5_000_000 });
+
+  const outcomes = [...sent.entries()].map(([label, s]): SendOutcome => ({
+    label,
+    ...s,
+    delivered: s.packet !== undefined ? deliveries.get(s.packet) : undefined,
+    dropped: s.packet !== undefined ? drops.get(s.packet) : undefined,
+  }));
+  return { scenario, seed: options.seed ?? 1, world, outcomes };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
