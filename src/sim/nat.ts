@@ -6,7 +6,7 @@
  * addresses and applies its verdicts.
  */
 import { formatAddress, type Protocol, type TransportAddress } from './address.js';
-import type { VirtualClock } from './clock.js';
+import type { TimerHandle, VirtualClock } from './clock.js';
 import type { SeededRandom } from './random.js';
 
 /**
@@ -94,6 +94,8 @@ export interface NatTableEvents {
 export class NatTable {
   private readonly byKey = new Map<string, NatMapping>();
   private readonly byExternalPort: Record<Protocol, Map<number, NatMapping>> = { udp: new Map(), tcp: new Map() };
+  /** Each live mapping's pending expiry timer and the time it is due. */
+  private readonly timers = new Map<NatMapping, { readonly handle: TimerHandle; readonly due: number }>();
   private nextSequential: Record<Protocol, number>;
 
   constructor(
@@ -121,7 +123,7 @@ export class NatTable {
    */
   outbound(protocol: Protocol, internal: TransportAddress, remote: TransportAddress): NatMapping | undefined {
     const destination = this.destinationKey(remote);
-    const key = `${protocol} ${formatAddress(internal)} ${destination ?? '*'}`;
+    const key = mappingKey(protocol, internal, destination);
     const now = this.clock.now();
     let mapping = this.byKey.get(key);
     if (!mapping) {
@@ -175,6 +177,14 @@ export class NatTable {
   closing(mapping: NatMapping): void {
     mapping.established = false;
     mapping.expiresAt = Math.min(mapping.expiresAt, this.clock.now() + this.behaviour.tcpTransitoryLifetimeMs);
+    // The expiry timer may be armed for the (2 h) established lifetime; it only ever re-arms
+    // *later*, so an earlier expiry needs its own timer, or the mapping would outlive the
+    // transitory timeout RFC 5382 REQ-5 gives it by hours.
+    const timer = this.timers.get(mapping);
+    if (timer !== undefined && timer.due > mapping.expiresAt) {
+      this.clock.clearTimeout(timer.handle);
+      this.armExpiry(mappingKey(mapping.protocol, mapping.internal, mapping.destination), mapping);
+    }
   }
 
   private refresh(mapping: NatMapping): void {
@@ -193,13 +203,16 @@ export class NatTable {
    * for the new expiry; so refreshes cost nothing and the expiry is traced at its exact time.
    */
   private armExpiry(key: string, mapping: NatMapping): void {
-    this.clock.scheduleAt(mapping.expiresAt, () => {
+    const due = mapping.expiresAt;
+    const handle = this.clock.scheduleAt(due, () => {
+      this.timers.delete(mapping);
       if (this.byKey.get(key) !== mapping) return;
       if (mapping.expiresAt > this.clock.now()) return this.armExpiry(key, mapping);
       this.byKey.delete(key);
       this.byExternalPort[mapping.protocol].delete(mapping.external.port);
       this.events.onExpire(mapping);
     });
+    this.timers.set(mapping, { handle, due });
   }
 
   private destinationKey(remote: TransportAddress): string | undefined {
@@ -242,4 +255,8 @@ export class NatTable {
     while (used.has(port)) port = port >= high ? low : port + 1;
     return port;
   }
+}
+
+function mappingKey(protocol: Protocol, internal: TransportAddress, destination: string | undefined): string {
+  return `${protocol} ${formatAddress(internal)} ${destination ?? '*'}`;
 }

@@ -1,0 +1,76 @@
+/**
+ * Shared helpers of the layer-1 tests.
+ *
+ * Importing this module configures fast-check for the whole test file:
+ * - `FC_SEED=<n>` replays a failure (fast-check prints `seed` and `path` in
+ *   every failing property's message; `FC_PATH` narrows it to the shrunk case);
+ * - `FC_NUM_RUNS=<n>` multiplies the effort when hunting for bugs.
+ */
+import { fc } from '@fast-check/vitest';
+import { createWorld, type SimUdpSocket, type TopologySpec, type TraceRecordOf, type TransportAddress, type World, type WorldOptions } from '../../src/sim/index.js';
+
+const seed = process.env.FC_SEED;
+const path = process.env.FC_PATH;
+const numRuns = process.env.FC_NUM_RUNS;
+fc.configureGlobal({
+  ...(seed !== undefined && seed !== '' ? { seed: Number(seed) } : {}),
+  ...(path !== undefined && path !== '' ? { path } : {}),
+  ...(numRuns !== undefined && numRuns !== '' ? { numRuns: Number(numRuns) } : {}),
+});
+
+/** A fast-check `numRuns`, unless FC_NUM_RUNS overrides every property's. */
+export function runs(n: number): { numRuns: number } {
+  return { numRuns: numRuns !== undefined && numRuns !== '' ? Number(numRuns) : n };
+}
+
+export const bytes = (...values: number[]): Uint8Array => new Uint8Array(values);
+
+export interface Received {
+  readonly t: number;
+  readonly data: Uint8Array;
+  readonly from: TransportAddress;
+}
+
+/** Binds a UDP socket that remembers everything it receives. */
+export function listen(world: World, host: string, port?: number): { socket: SimUdpSocket; inbox: Received[] } {
+  const socket = world.host(host).bindUdp(port === undefined ? {} : { port });
+  const inbox: Received[] = [];
+  socket.onMessage((data, from) => inbox.push({ t: world.clock.now(), data, from }));
+  return { socket, inbox };
+}
+
+/** Binds a UDP socket that sends every datagram back where it came from. */
+export function echo(world: World, host: string, port: number): { socket: SimUdpSocket; inbox: Received[] } {
+  const l = listen(world, host, port);
+  l.socket.onMessage((data, from) => l.socket.send(data, from));
+  return l;
+}
+
+export function build(spec: TopologySpec, options?: WorldOptions): World {
+  return createWorld(spec, options);
+}
+
+export const addr = (address: string, port: number): TransportAddress => ({ address, port });
+export const fmt = (a: TransportAddress): string => `${a.address}:${a.port}`;
+
+/** The records about one packet, by kind. */
+export function dropsOf(world: World): TraceRecordOf<'packet.drop'>[] {
+  return world.trace.ofKind('packet.drop');
+}
+
+export function lastPacketId(world: World): number {
+  const sends = world.trace.ofKind('packet.send');
+  return sends[sends.length - 1]!.packet;
+}
+
+/** How the packet `id` ended: 'delivered', or the drop reason, or 'in-flight'. */
+export function fate(world: World, id: number): string {
+  for (const r of world.trace.packet(id)) {
+    if (r.kind === 'packet.deliver') return 'delivered';
+    if (r.kind === 'packet.drop') return r.reason;
+  }
+  return 'in-flight';
+}
+
+/** The public addresses the tests give their servers. */
+export const SERVER_ADDRESSES = ['198.51.100.1', '198.51.100.2', '198.51.100.3'] as const;
