@@ -20,14 +20,29 @@ export class AddressError extends Error {
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 export function isIPv4(text: string): boolean {
+  return typeof text === 'string' && parseIPv4(text) !== undefined;
+}
+
+// A world uses few distinct addresses and asks about them on every hop: remember the answers.
+const parsed = new Map<string, number | undefined>();
+const PARSE_CACHE_LIMIT = 1 << 16;
+
+function parseIPv4(text: string): number | undefined {
+  let n = parsed.get(text);
+  if (n !== undefined || parsed.has(text)) return n;
   const m = IPV4.exec(text);
-  return m !== null && m.slice(1).every((part) => Number(part) <= 255 && String(Number(part)) === part);
+  if (m !== null && m.slice(1).every((part) => Number(part) <= 255 && String(Number(part)) === part)) {
+    n = ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
+  }
+  if (parsed.size >= PARSE_CACHE_LIMIT) parsed.clear();
+  parsed.set(text, n);
+  return n;
 }
 
 export function ipv4ToNumber(text: string): number {
-  if (!isIPv4(text)) throw new AddressError(`not an IPv4 address: ${JSON.stringify(text)}`);
-  const [a, b, c, d] = text.split('.').map(Number) as [number, number, number, number];
-  return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+  const n = typeof text === 'string' ? parseIPv4(text) : undefined;
+  if (n === undefined) throw new AddressError(`not an IPv4 address: ${JSON.stringify(text)}`);
+  return n;
 }
 
 export function numberToIPv4(n: number): string {

@@ -6,7 +6,7 @@
 import { formatAddress, sameAddress } from './address.js';
 import type { Firewall } from './firewall.js';
 import type { NatTable } from './nat.js';
-import type { Attachment, Network, NetworkNode, Packet } from './network.js';
+import { readdress, type Attachment, type Network, type NetworkNode, type Packet } from './network.js';
 
 export class NatBox implements NetworkNode {
   inside!: Attachment;
@@ -39,8 +39,8 @@ export class NatBox implements NetworkNode {
     const mapping = this.table.outbound(packet.protocol, packet.src, packet.dst);
     if (!mapping) return this.network.drop(packet, this.id, 'no-mapping', `no free external ${packet.protocol} port left on ${this.id}`);
     this.noteClosing(packet, mapping);
-    const before = { src: formatAddress(packet.src), dst: formatAddress(packet.dst) };
-    packet.src = mapping.external;
+    const before = { src: packet.srcText, dst: packet.dstText };
+    readdress(packet, mapping.external, packet.dst);
     this.firewall?.noteFlow(packet.protocol, packet.src, packet.dst);
     this.traceTranslation(packet, 'outbound', before);
     this.network.forward(this.outside, packet);
@@ -53,8 +53,8 @@ export class NatBox implements NetworkNode {
     const inbound = this.table.inbound(packet.protocol, packet.dst.port, packet.src);
     if (!inbound.ok) return this.network.drop(packet, this.id, inbound.reason, `${this.id}: ${inbound.detail}`);
     this.noteClosing(packet, inbound.mapping);
-    const before = { src: formatAddress(packet.src), dst: formatAddress(packet.dst) };
-    packet.dst = inbound.mapping.internal;
+    const before = { src: packet.srcText, dst: packet.dstText };
+    readdress(packet, packet.src, inbound.mapping.internal);
     this.traceTranslation(packet, 'inbound', before);
     this.network.forward(this.inside, packet);
   }
@@ -68,13 +68,12 @@ export class NatBox implements NetworkNode {
     if (!this.table.behaviour.hairpinning) {
       return this.network.drop(packet, this.id, 'hairpin-disabled', `${this.id} does not hairpin: ${formatAddress(packet.src)} cannot reach its NAT's own address ${formatAddress(packet.dst)}`);
     }
-    const before = { src: formatAddress(packet.src), dst: formatAddress(packet.dst) };
+    const before = { src: packet.srcText, dst: packet.dstText };
     const mapping = this.table.outbound(packet.protocol, packet.src, packet.dst);
     if (!mapping) return this.network.drop(packet, this.id, 'no-mapping', `no free external ${packet.protocol} port left on ${this.id}`);
     const inbound = this.table.inbound(packet.protocol, packet.dst.port, mapping.external);
     if (!inbound.ok) return this.network.drop(packet, this.id, inbound.reason, `${this.id} (hairpin): ${inbound.detail}`);
-    packet.src = mapping.external;
-    packet.dst = inbound.mapping.internal;
+    readdress(packet, mapping.external, inbound.mapping.internal);
     this.traceTranslation(packet, 'hairpin', before);
     this.network.forward(this.inside, packet);
   }
@@ -94,8 +93,8 @@ export class NatBox implements NetworkNode {
       nat: this.id,
       direction,
       before,
-      src: formatAddress(packet.src),
-      dst: formatAddress(packet.dst),
+      src: packet.srcText,
+      dst: packet.dstText,
     });
   }
 }

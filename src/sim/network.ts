@@ -27,15 +27,30 @@ export interface Segment {
 export interface Packet {
   readonly id: number;
   readonly protocol: Protocol;
-  /** Addresses as they are *now*: NATs rewrite them on the way. */
+  /** Addresses as they are *now*: NATs rewrite them on the way (with `readdress`, which keeps the texts in step). */
   src: TransportAddress;
   dst: TransportAddress;
+  /** `src` and `dst` as "ip:port", formatted once per rewrite rather than once per hop and record. */
+  srcText: string;
+  dstText: string;
   readonly payload: Uint8Array;
   readonly sentAt: number;
   readonly path: Hop[];
   readonly segment?: Segment;
   /** Called when a stream packet dies for good, so the sending connection can give up as TCP would. */
   readonly onDrop?: (reason: DropReason, detail: string) => void;
+}
+
+/** Rewrites a packet's addresses (what a NAT does). */
+export function readdress(packet: Packet, src: TransportAddress, dst: TransportAddress): void {
+  if (src !== packet.src) {
+    packet.src = src;
+    packet.srcText = formatAddress(src);
+  }
+  if (dst !== packet.dst) {
+    packet.dst = dst;
+    packet.dstText = formatAddress(dst);
+  }
 }
 
 export interface NetworkNode {
@@ -75,15 +90,15 @@ export class Network {
   ) {}
 
   /** Starts a packet's journey from a node's attachment; records the send. */
-  send(from: Attachment, packet: Omit<Packet, 'id' | 'sentAt' | 'path'>): Packet {
-    const full: Packet = { ...packet, id: this.nextPacketId++, sentAt: this.clock.now(), path: [] };
+  send(from: Attachment, packet: Omit<Packet, 'id' | 'sentAt' | 'path' | 'srcText' | 'dstText'>): Packet {
+    const full: Packet = { ...packet, srcText: formatAddress(packet.src), dstText: formatAddress(packet.dst), id: this.nextPacketId++, sentAt: this.clock.now(), path: [] };
     this.hop(full, from.node.id);
     this.trace.record('packet.send', {
       packet: full.id,
       protocol: full.protocol,
       host: from.node.id,
-      src: formatAddress(full.src),
-      dst: formatAddress(full.dst),
+      src: full.srcText,
+      dst: full.dstText,
       size: full.payload.byteLength,
       ...(this.trace.payloads && full.payload.byteLength > 0 ? { payload: toHex(full.payload) } : {}),
       ...(full.segment ? { segment: full.segment.flag } : {}),
@@ -143,8 +158,8 @@ export class Network {
       at,
       reason,
       detail,
-      src: formatAddress(packet.src),
-      dst: formatAddress(packet.dst),
+      src: packet.srcText,
+      dst: packet.dstText,
       path: packet.path,
       ...(packet.segment ? { segment: packet.segment.flag } : {}),
     });
@@ -157,8 +172,8 @@ export class Network {
       packet: packet.id,
       protocol: packet.protocol,
       host,
-      src: formatAddress(packet.src),
-      dst: formatAddress(packet.dst),
+      src: packet.srcText,
+      dst: packet.dstText,
       size: packet.payload.byteLength,
       sentAt: packet.sentAt,
       path: packet.path,
@@ -168,7 +183,7 @@ export class Network {
 
   /** Appends the packet's current position to its path. */
   hop(packet: Packet, at: string): void {
-    packet.path.push({ t: this.clock.now(), at, src: formatAddress(packet.src), dst: formatAddress(packet.dst) });
+    packet.path.push({ t: this.clock.now(), at, src: packet.srcText, dst: packet.dstText });
   }
 
   private arrive(to: Attachment, packet: Packet): void {

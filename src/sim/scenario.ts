@@ -138,8 +138,10 @@ export function runScenario(scenario: Scenario, options: WorldOptions = {}): Sce
   const sent = new Map<string, Omit<SendOutcome, 'label' | 'delivered' | 'dropped'>>();
   const deliveries = new Map<number, TraceRecordOf<'packet.deliver'>>();
   const drops = new Map<number, TraceRecordOf<'packet.drop'>>();
+  let lastSent: number | undefined;
   world.trace.subscribe((r) => {
-    if (r.kind === 'packet.deliver') deliveries.set(r.packet, r);
+    if (r.kind === 'packet.send') lastSent = r.packet;
+    else if (r.kind === 'packet.deliver') deliveries.set(r.packet, r);
     else if (r.kind === 'packet.drop') drops.set(r.packet, r);
   });
 
@@ -164,10 +166,9 @@ export function runScenario(scenario: Scenario, options: WorldOptions = {}): Sce
           sent.set(step.send.label, { ...base, to: '?', packet: undefined, skipped: to });
           return;
         }
-        const before = world.trace.length;
+        lastSent = undefined;
         socket.send(new TextEncoder().encode(step.send.data ?? step.send.label), to);
-        const record = world.trace.records.slice(before).find((r) => r.kind === 'packet.send');
-        sent.set(step.send.label, { ...base, to: formatAddress(to), packet: record && 'packet' in record ? record.packet : undefined });
+        sent.set(step.send.label, { ...base, to: formatAddress(to), packet: lastSent });
       } else if ('link' in step) {
         world.setLinkUp(step.link.attachment, step.link.up);
       } else {

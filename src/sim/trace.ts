@@ -117,34 +117,44 @@ export type TraceListener = (record: TraceRecord) => void;
 export interface TraceOptions {
   /** Record packet payloads as hex (needed for pcap export); default true. */
   readonly payloads?: boolean;
+  /**
+   * Keep the records in memory (default true). False streams them to subscribers
+   * only: for long soak runs whose trace would not fit, or whose reader writes it out.
+   */
+  readonly retain?: boolean;
 }
 
 export class Trace {
   private readonly entries: TraceRecord[] = [];
   private readonly listeners = new Set<TraceListener>();
+  private count = 0;
   readonly payloads: boolean;
+  readonly retain: boolean;
 
   constructor(
     private readonly now: () => number,
     options: TraceOptions = {},
   ) {
     this.payloads = options.payloads ?? true;
+    this.retain = options.retain ?? true;
   }
 
   /** Appends a record stamped with the current virtual time and returns it. */
   record<K extends TraceKind>(kind: K, fields: TraceKinds[K]): TraceRecordOf<K> {
-    const entry = { seq: this.entries.length, t: this.now(), kind, ...fields } as TraceRecordOf<K>;
-    this.entries.push(entry as TraceRecord);
+    const entry = { seq: this.count++, t: this.now(), kind, ...fields } as TraceRecordOf<K>;
+    if (this.retain) this.entries.push(entry as TraceRecord);
     for (const listener of this.listeners) listener(entry as TraceRecord);
     return entry;
   }
 
+  /** The retained records, in order (empty when the trace does not retain). */
   get records(): readonly TraceRecord[] {
     return this.entries;
   }
 
+  /** How many records were written, retained or not. */
   get length(): number {
-    return this.entries.length;
+    return this.count;
   }
 
   /** The records of one kind, typed. */
