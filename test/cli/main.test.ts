@@ -1,0 +1,66 @@
+import { describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+
+function run(...argv: string[]): { code: number; out: string; err: string } {
+  let out = '';
+  let err = '';
+  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
+  try {
+    const code = main(argv, (text) => (out += `${text}\n`));
+    return { code, out, err };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe('rtc command', () => {
+  it('simulate runs the NAT tour by default and ends with the summary table', () => {
+    const { code, out } = run('simulate');
+    expect(code).toBe(0);
+    expect(out).toContain('A tour of the NAT types');
+    expect(out).toMatch(/symmetric\s+address-and-port-dependent\s+✓ ✗ ✗/);
+    expect(out).toMatch(/full-cone\s+endpoint-independent\s+✓ ✓ ✓/);
+  });
+
+  it('--format json prints the trace as JSON lines, the same for the same seed', () => {
+    const a = run('simulate', 'nat-tour', '--format', 'json', '--seed', '3');
+    const b = run('simulate', 'nat-tour', '--format', 'json', '--seed', '3');
+    expect(a.code).toBe(0);
+    expect(a.out).toBe(b.out);
+    const records = a.out.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; kind: string });
+    expect(records.map((r) => r.seq)).toEqual(records.map((_, i) => i));
+    expect(new Set(records.map((r) => r.kind))).toEqual(new Set(['note', 'packet.send', 'packet.deliver', 'packet.drop', 'nat.mapping.create', 'nat.translate']));
+  });
+
+  it('list and profiles print one entry a line', () => {
+    expect(run('list').out).toMatch(/^nat-tour\s+A tour of the NAT types$/m);
+    expect(run('profiles').out).toMatch(/^symmetric-then-cone\s+a symmetric NAT behind a full-cone NAT$/m);
+  });
+
+  it.each([
+    [['bogus'], 2, /unknown command "bogus"/],
+    [['simulate', '--seed', 'x'], 2, /--seed must be an integer/],
+    [['simulate', '--format', 'yaml'], 2, /--format must be text or json/],
+    [['simulate', '--nope'], 2, /Unknown option '--nope'/],
+    [['simulate', 'no-such-scenario'], 1, /cannot read .*no-such-scenario\.json \(known scenarios: .*nat-tour/],
+  ])('%j exits %i with a clear message', (argv, code, message) => {
+    const result = run(...argv);
+    expect(result.code).toBe(code);
+    expect(result.err).toMatch(message);
+  });
+
+  it('a broken scenario file is refused with every problem and the file named', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rtc-'));
+    const file = join(dir, 'broken.json');
+    writeFileSync(file, JSON.stringify({ name: 'b', title: 't', description: 'd', topology: { hosts: [{ id: 'x', latency: -1 }] }, script: [] }));
+    const result = run('simulate', file);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain(file);
+    expect(result.err).toContain('topology.hosts[0].latency');
+    writeFileSync(file, '{ not json');
+    expect(run('simulate', file).err).toMatch(/not valid JSON/);
+  });
+});
