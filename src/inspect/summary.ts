@@ -70,6 +70,7 @@ function summarizeHost(run: ScenarioRun, host: string): string[] {
   }
   const passedBy = whyLetIn(run, host);
   for (const o of run.outcomes.filter((x) => x.answers === host)) lines.push(`  ${mark(o)} ${o.label}: ${o.delivered ? `got through (${passedBy})` : fate(o)}`);
+  for (const c of run.connections.filter((x) => x.host === host)) lines.push(`  ${c.result === 'open' ? '✓' : '✗'} ${c.label}: ${c.result === 'open' ? 'connected' : `failed (${c.result})`}`);
   return lines;
 }
 
@@ -86,9 +87,10 @@ export function summaryTable(run: ScenarioRun): string[] {
     const { sends: own, observations } = ownSends(run, host);
     const mapping = own.every((o) => !o.delivered) ? 'nothing got out' : (inferMapping(observations) ?? '?');
     const answers = run.outcomes.filter((o) => o.answers === host).map(mark);
-    return [host, mapping, answers.join(' ')];
+    const tcp = run.connections.filter((c) => c.host === host).map((c) => (c.result === 'open' ? '✓' : `✗ ${c.result}`));
+    return [host, mapping, answers.join(' '), tcp.join(' ')];
   });
-  const header = ['host', 'mapping seen from outside', 'answers (✓ in, ✗ dropped, · not sent)'];
+  const header = ['host', 'mapping seen from outside', 'answers (✓ in, ✗ dropped, · not sent)', 'tcp'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];

@@ -32,7 +32,7 @@ describe('rtc command', () => {
     expect(a.out).toBe(b.out);
     const records = a.out.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; kind: string });
     expect(records.map((r) => r.seq)).toEqual(records.map((_, i) => i));
-    expect(new Set(records.map((r) => r.kind))).toEqual(new Set(['note', 'packet.send', 'packet.deliver', 'packet.drop', 'nat.mapping.create', 'nat.translate']));
+    expect(new Set(records.map((r) => r.kind))).toEqual(new Set(['note', 'packet.send', 'packet.deliver', 'packet.drop', 'nat.mapping.create', 'nat.translate', 'stream.state']));
   });
 
   it('list and profiles print one entry a line', () => {

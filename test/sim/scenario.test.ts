@@ -37,6 +37,9 @@ describe('parseScenario', () => {
     ['sourceOf an unknown label', hello({ script: [{ at: 0, bind: { host: 'alice', socket: 'a' } }, { at: 1, send: { socket: 'a', to: { sourceOf: 'nope' }, label: 'l' } }] }), 'script[1].send.to.sourceOf'],
     ['a bad ip:port', hello({ script: [{ at: 0, bind: { host: 'alice', socket: 'a' } }, { at: 1, send: { socket: 'a', to: '1.2.3:5', label: 'l' } }] }), 'script[1].send.to'],
     ['negative time', hello({ script: [{ at: -1, note: 'x' }] }), 'script[0].at'],
+    ['a step on an unknown host', hello({ script: [{ at: 0, bind: { host: 'mallory', socket: 'm' } }] }), 'script[0].bind.host'],
+    ['an unknown attachment', hello({ script: [{ at: 0, link: { attachment: 'alice@nowhere', up: false } }] }), 'script[0].link.attachment'],
+    ['a connect without label', hello({ script: [{ at: 0, connect: { host: 'alice', to: '198.51.100.1:443' } }] }), 'script[0].connect'],
   ])('refuses %s with a ScenarioError naming the place', (_what, input, path) => {
     try {
       parseScenario(input, 'test.json');
@@ -77,6 +80,29 @@ describe('runScenario', () => {
     expect(run.world.trace.ofKind('note').some((n) => n.text.includes('not sent'))).toBe(true);
   });
 
+  it('a step the world refuses at run time stops the run with the step named', () => {
+    const twice = hello({ script: [{ at: 0, bind: { host: 'server', socket: 'a', port: 3478 } }, { at: 1, bind: { host: 'server', socket: 'b', port: 3478 } }] });
+    expect(() => runScenario(parseScenario(twice))).toThrow(/script\[1\]: EADDRINUSE/);
+  });
+
+  it('connect reports open, refused and timeout', () => {
+    const run = runScenario(
+      parseScenario(
+        hello({
+          topology: { hosts: [{ id: 'alice', profile: 'web-only' }, { id: 'server', address: '198.51.100.1' }] },
+          script: [
+            { at: 0, listen: { host: 'server', port: 443 } },
+            { at: 10, connect: { host: 'alice', to: '198.51.100.1:443', label: 'https' } },
+            { at: 10, connect: { host: 'alice', to: '198.51.100.1:80', label: 'http, nobody listens' } },
+            { at: 10, connect: { host: 'alice', to: '198.51.100.1:3478', label: 'turn over tcp on 3478' } },
+          ],
+          settleMs: 20_000,
+        }),
+      ),
+    );
+    expect(Object.fromEntries(run.connections.map((c) => [c.label, c.result]))).toEqual({ https: 'open', 'http, nobody listens': 'refused', 'turn over tcp on 3478': 'timeout' });
+  });
+
   it('the NAT tour covers every network profile', () => {
     expect([...(tour.focus ?? [])].sort()).toEqual([...NETWORK_PROFILE_NAMES].sort());
   });
@@ -95,6 +121,8 @@ describe('runScenario', () => {
     expect(answered('cgnat')).toEqual(['in', 'filtered', 'filtered']);
     expect(answered('udp-blocked')).toEqual(['unsent', 'unsent', 'unsent']);
     expect(answered('web-only')).toEqual(['unsent', 'unsent', 'unsent']);
+    // UDP blocked or not, TCP to 443 gets out everywhere: the way TURN over TCP/TLS saves a call.
+    expect(run.connections.map((c) => c.result)).toEqual(NETWORK_PROFILE_NAMES.map(() => 'open'));
   });
 
   test.prop([fc.integer({ min: 0, max: 2 ** 31 })], { numRuns: 5 })('the NAT tour is deterministic per seed', (seed) => {
