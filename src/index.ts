@@ -5,7 +5,7 @@
 export * from './sim/index.js';
 export * from './wire/index.js';
 export { narrate, narrateRecord, journey, type NarrationOptions } from './inspect/narrate.js';
-export { summarize, summaryTable, inferMapping, type MappingObservation } from './inspect/summary.js';
+export { summarize, summaryTable, inferMapping, type InferredMapping, type MappingObservation } from './inspect/summary.js';
 // Both layers name an ip:port a TransportAddress; the codec's also carries the address family.
 export type { TransportAddress } from './sim/index.js';
 export type { TransportAddress as StunTransportAddress } from './wire/index.js';

@@ -3,97 +3,121 @@
  * world saw (and the RFC 4787 mapping behaviour they reveal), and which
  * datagrams got through, or where and why they died.
  */
-import { NETWORK_PROFILES, isNetworkProfileName, parseTransportAddress, type MappingBehaviour, type ScenarioRun, type SendOutcome } from '../sim/index.js';
+import { NETWORK_PROFILES, isNetworkProfileName, parseTransportAddress, scopeOf, type MappingBehaviour, type ScenarioRun, type SendOutcome } from '../sim/index.js';
 
 export interface MappingObservation {
   /** Where the datagram was sent. */
   readonly to: string;
-  /** The source address the receiver saw: the host's address as translated by its NATs. */
+  /** The source address the receiver (or the last node it reached) saw: the host's address as its NATs made it. */
   readonly seenAs: string;
 }
+
+/** What observations can tell: RFC 4787's behaviours, or only that the mapping is not endpoint-independent. */
+export type InferredMapping = MappingBehaviour | 'endpoint-dependent';
 
 /**
  * Infers the mapping behaviour from what receivers saw, as RFC 5780 §4.3's
  * behaviour discovery does: one external address for every destination is
- * endpoint-independent; one per destination address, address-dependent; else
- * address-and-port-dependent. Undefined when the observations cannot tell.
+ * endpoint-independent; one per destination address (seen from two ports of one
+ * address), address-dependent; one per ip:port, address-and-port-dependent.
+ * Without two ports of one address to compare, a changing address only says
+ * "endpoint-dependent". Undefined when there is too little to tell.
  */
-export function inferMapping(observations: readonly MappingObservation[]): MappingBehaviour | undefined {
+export function inferMapping(observations: readonly MappingObservation[]): InferredMapping | undefined {
   if (observations.length < 2) return undefined;
-  const distinct = new Set(observations.map((o) => o.seenAs));
-  if (distinct.size === 1) return 'endpoint-independent';
+  if (new Set(observations.map((o) => o.seenAs)).size === 1) return 'endpoint-independent';
   const byAddress = new Map<string, Set<string>>();
   for (const o of observations) {
     const address = parseTransportAddress(o.to).address;
     byAddress.set(address, (byAddress.get(address) ?? new Set()).add(o.seenAs));
   }
-  const samePerAddress = [...byAddress.values()].every((seen) => seen.size === 1);
-  const anAddressWithTwoPorts = observations.some((o, i) => observations.some((p, j) => i !== j && parseTransportAddress(o.to).address === parseTransportAddress(p.to).address));
-  return samePerAddress && anAddressWithTwoPorts ? 'address-dependent' : 'address-and-port-dependent';
+  const destinations = new Set(observations.map((o) => o.to));
+  const portsOfOneAddress = destinations.size > byAddress.size;
+  if (!portsOfOneAddress) return 'endpoint-dependent';
+  return [...byAddress.values()].every((seen) => seen.size === 1) ? 'address-dependent' : 'address-and-port-dependent';
 }
 
-const MAPPING_WORDS: Record<MappingBehaviour, string> = {
+const MAPPING_WORDS: Record<InferredMapping, string> = {
   'endpoint-independent': 'endpoint-independent mapping: one external address for every destination, so a STUN server learns the address every peer can use',
   'address-dependent': 'address-dependent mapping: a new external address for each destination IP, so what a STUN server saw is not what a peer will see',
   'address-and-port-dependent': "address-and-port-dependent mapping: a new external address for each destination ip:port (RFC 3489's \"symmetric\"), so the STUN-learnt address is useless to a peer",
+  'endpoint-dependent': "a new external address for another destination (RFC 3489's \"symmetric\"): the STUN-learnt address is useless to a peer",
 };
 
 export function summarize(run: ScenarioRun): string[] {
   return focusHosts(run).flatMap((host) => summarizeHost(run, host));
 }
 
-/** The hosts a summary is about: the scenario's focus, or every host that sent something of its own. */
-function focusHosts(run: ScenarioRun): readonly string[] {
-  return run.scenario.focus ?? [...new Set(run.outcomes.filter((o) => o.answers === undefined).map((o) => o.host))];
+/** One row per host: the mapping behaviour seen, what came in, and the TCP attempts. */
+export function summaryTable(run: ScenarioRun): string[] {
+  const rows = focusHosts(run).map((host) => {
+    const own = ownSends(run, host);
+    const mapping = own.length > 0 && own.every((o) => !o.delivered) ? 'nothing got out' : (inferMapping(observations(run, host)) ?? '?');
+    const incoming = incomingSends(run, host).map(mark);
+    const tcp = run.connections.filter((c) => c.host === host).map((c) => (c.result === 'open' ? '✓' : `✗ ${c.result}`));
+    return [host, mapping, incoming.join(' '), tcp.join(' ')];
+  });
+  const header = ['host', 'mapping seen from outside', 'incoming (✓ in, ✗ dropped, · not sent)', 'tcp'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 }
 
-/** A host's own sends (not answers), and the source address each receiver saw. */
-function ownSends(run: ScenarioRun, host: string): { sends: SendOutcome[]; observations: MappingObservation[] } {
-  const sends = run.outcomes.filter((o) => o.host === host && o.answers === undefined);
-  return { sends, observations: sends.flatMap((o) => (o.delivered ? [{ to: o.to, seenAs: o.delivered.src }] : [])) };
+/** The hosts a summary is about: the scenario's focus, or every host that sent something that is not a reply. */
+function focusHosts(run: ScenarioRun): readonly string[] {
+  return run.scenario.focus ?? [...new Set(run.outcomes.filter((o) => !o.reply).map((o) => o.host))];
+}
+
+/** What a host sent on its own initiative (not replies to what it received). */
+function ownSends(run: ScenarioRun, host: string): SendOutcome[] {
+  return run.outcomes.filter((o) => o.host === host && !o.reply);
+}
+
+/** What others aimed at the host's observed addresses. */
+function incomingSends(run: ScenarioRun, host: string): SendOutcome[] {
+  return run.outcomes.filter((o) => o.toward === host && o.host !== host);
+}
+
+/**
+ * The source address the internet saw for each of the host's sends to a public
+ * address: where it was delivered, or where it died if that was past the host's NATs.
+ */
+function observations(run: ScenarioRun, host: string): MappingObservation[] {
+  return ownSends(run, host).flatMap((o) => {
+    const seenAs = o.delivered?.src ?? o.dropped?.path.at(-1)?.src;
+    if (o.to === '?' || seenAs === undefined) return [];
+    const isPublic = (a: string) => scopeOf(parseTransportAddress(a).address) === 'public';
+    return isPublic(o.to) && isPublic(seenAs) ? [{ to: o.to, seenAs }] : [];
+  });
 }
 
 function summarizeHost(run: ScenarioRun, host: string): string[] {
   const spec = run.scenario.topology.hosts.find((h) => h.id === host);
   const profile = spec?.profile && isNetworkProfileName(spec.profile) ? NETWORK_PROFILES[spec.profile] : undefined;
   const addresses = run.world.host(host).addresses;
+  const nats = run.world.natsAbove(host);
   const lines = [`${host}${profile ? ` — ${profile.summary}${'rfc3489' in profile ? ` (RFC 3489: ${profile.rfc3489})` : ''}` : ''}`];
-  lines.push(`  its address: ${addresses.join(', ')}${run.world.natsAbove(host).length ? `, behind ${run.world.natsAbove(host).map((n) => n.id).join(' behind ')}` : ', public'}`);
+  lines.push(`  its address: ${addresses.join(', ')}${nats.length ? `, behind ${nats.map((n) => n.id).join(' behind ')}` : ', public'}`);
 
-  const { sends: own, observations } = ownSends(run, host);
-  for (const o of own) lines.push(`  ${mark(o)} ${o.label}: ${o.delivered ? `seen by ${o.to} as coming from ${o.delivered.src}` : fate(o)}`);
-  const behaviour = inferMapping(observations);
-  if (observations.length > 0 && observations.every((o) => addresses.includes(parseTransportAddress(o.seenAs).address))) {
+  for (const o of ownSends(run, host)) lines.push(`  ${mark(o)} ${o.label}: ${o.delivered ? `seen by ${o.to} as coming from ${o.delivered.src}` : fate(o)}`);
+  const seen = observations(run, host);
+  const behaviour = inferMapping(seen);
+  if (seen.length > 0 && seen.every((o) => addresses.includes(parseTransportAddress(o.seenAs).address))) {
     lines.push('  ⇒ no translation: the world sees its own address');
   } else if (behaviour) {
     lines.push(`  ⇒ ${MAPPING_WORDS[behaviour]}`);
   }
   const passedBy = whyLetIn(run, host);
-  for (const o of run.outcomes.filter((x) => x.answers === host)) lines.push(`  ${mark(o)} ${o.label}: ${o.delivered ? `got through (${passedBy})` : fate(o)}`);
+  for (const o of incomingSends(run, host)) lines.push(`  ${mark(o)} ${o.label}: ${o.delivered ? `got through (${passedBy})` : fate(o)}`);
   for (const c of run.connections.filter((x) => x.host === host)) lines.push(`  ${c.result === 'open' ? '✓' : '✗'} ${c.label}: ${c.result === 'open' ? 'connected' : `failed (${c.result})`}`);
   return lines;
 }
 
-/** Why an answer got in: the filtering of every NAT on the way, outermost first. */
+/** Why a datagram got in: the filtering of every NAT on the way, outermost first. */
 function whyLetIn(run: ScenarioRun, host: string): string {
   const nats = run.world.natsAbove(host).reverse();
   if (nats.length === 0) return 'no NAT in the way';
   return nats.map((nat) => `${nat.id}: ${nat.table.behaviour.filtering} filtering${nat.table.behaviour.filtering === 'endpoint-independent' ? ' lets anyone in' : ' saw the host write there'}`).join('; ');
-}
-
-/** One row per host: the mapping behaviour seen, and whether each answer got through. */
-export function summaryTable(run: ScenarioRun): string[] {
-  const rows = focusHosts(run).map((host) => {
-    const { sends: own, observations } = ownSends(run, host);
-    const mapping = own.every((o) => !o.delivered) ? 'nothing got out' : (inferMapping(observations) ?? '?');
-    const answers = run.outcomes.filter((o) => o.answers === host).map(mark);
-    const tcp = run.connections.filter((c) => c.host === host).map((c) => (c.result === 'open' ? '✓' : `✗ ${c.result}`));
-    return [host, mapping, answers.join(' '), tcp.join(' ')];
-  });
-  const header = ['host', 'mapping seen from outside', 'answers (✓ in, ✗ dropped, · not sent)', 'tcp'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 }
 
 function mark(o: SendOutcome): string {

@@ -60,8 +60,10 @@ export interface SendOutcome {
   readonly packet: number | undefined;
   readonly delivered: TraceRecordOf<'packet.deliver'> | undefined;
   readonly dropped: TraceRecordOf<'packet.drop'> | undefined;
-  /** For an answer (`to: { sourceOf }`): the host whose datagram it answers. */
-  readonly answers?: string;
+  /** For a send to `{ sourceOf }`: the host that sent that earlier datagram, whom this one is aimed at. */
+  readonly toward?: string;
+  /** A reply: sent by the host that received the earlier datagram (a server answering), not by a third party. */
+  readonly reply: boolean;
   /** Why no packet was sent, when none was. */
   readonly skipped?: string;
 }
@@ -197,8 +199,9 @@ export function runScenario(scenario: Scenario, options: WorldOptions = {}): Sce
     } else if ('send' in step) {
       const socket = sockets.get(step.send.socket)!;
       const to = resolve(step.send.to);
-      const answers = typeof step.send.to === 'string' ? undefined : sent.get(step.send.to.sourceOf)?.host;
-      const base = { host: socket.host, socket: step.send.socket, ...(answers !== undefined ? { answers } : {}) };
+      const earlier = typeof step.send.to === 'string' ? undefined : sent.get(step.send.to.sourceOf);
+      const earlierDelivery = earlier?.packet !== undefined ? deliveries.get(earlier.packet) : undefined;
+      const base = { host: socket.host, socket: step.send.socket, reply: earlierDelivery?.host === socket.host, ...(earlier ? { toward: earlier.host } : {}) };
       if (typeof to === 'string') {
         world.trace.record('note', { text: `${step.send.label}: not sent: ${to}`, by: 'script' });
         sent.set(step.send.label, { ...base, to: '?', packet: undefined, skipped: to });

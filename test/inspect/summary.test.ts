@@ -8,6 +8,15 @@ describe('inferMapping', () => {
     expect(inferMapping([{ to: '198.51.100.1:1', seenAs: '203.0.113.1:5' }])).toBeUndefined();
   });
 
+  it('cannot tell address- from address-and-port-dependent without two ports of one address', () => {
+    const seen = [
+      { to: '198.51.100.1:3478', seenAs: '203.0.113.1:2000' },
+      { to: '198.51.100.2:3478', seenAs: '203.0.113.1:2001' },
+      { to: '198.51.100.2:3478', seenAs: '203.0.113.1:2001' },
+    ];
+    expect(inferMapping(seen)).toBe('endpoint-dependent');
+  });
+
   // The inference, run against the NAT model: a NAT of each mapping behaviour, probed at
   // two ports of one server and one port of another (RFC 5780 §4.3's test), is recognised.
   test.prop([fc.constantFrom(...MAPPING_BEHAVIOURS), fc.integer({ min: 1, max: 2 ** 30 })], { numRuns: 60 })(

@@ -67,7 +67,8 @@ describe('runScenario', () => {
     const [sent, answer] = run.outcomes;
     expect(sent!.delivered?.src).toMatch(/^203\.0\.113\.\d+:5000$/);
     expect(answer!.to).toBe(sent!.delivered!.src);
-    expect(answer!.answers).toBe('alice');
+    expect(answer!.toward).toBe('alice');
+    expect(answer!.reply).toBe(true);
     expect(answer!.delivered?.host).toBe('alice');
     expect(answer!.delivered?.dst).toBe('192.168.1.2:5000');
   });
@@ -109,7 +110,7 @@ describe('runScenario', () => {
 
   it('the NAT tour shows what RFC 4787 says each profile does', () => {
     const run = runScenario(tour);
-    const answered = (host: string) => run.outcomes.filter((o) => o.answers === host).map((o) => (o.delivered ? 'in' : o.skipped ? 'unsent' : o.dropped!.reason));
+    const answered = (host: string) => run.outcomes.filter((o) => o.toward === host).map((o) => (o.delivered ? 'in' : o.skipped ? 'unsent' : o.dropped!.reason));
     // [same port answers, another port of the same server, a stranger]
     expect(answered('open')).toEqual(['in', 'in', 'in']);
     expect(answered('full-cone')).toEqual(['in', 'in', 'in']);
@@ -129,6 +130,25 @@ describe('runScenario', () => {
     const a = runScenario(tour, { seed }).world.trace.toJSONLines();
     const b = runScenario(tour, { seed }).world.trace.toJSONLines();
     expect(a).toBe(b);
+  });
+
+  const bundled = (name: string) => parseScenario(JSON.parse(readFileSync(new URL(`../../simulations/${name}.json`, import.meta.url), 'utf8')), name);
+  const fateOf = (run: ReturnType<typeof runScenario>) => Object.fromEntries(run.outcomes.map((o) => [o.label, o.delivered ? 'in' : o.skipped ? 'unsent' : o.dropped!.reason]));
+
+  it('hole punching: the first punch is filtered but opens the way back; a symmetric NAT defeats it', () => {
+    const fate = fateOf(runScenario(bundled('hole-punching')));
+    expect(fate['alice → bob, first punch']).toBe('filtered');
+    expect(fate['bob → alice']).toBe('in');
+    expect(fate['alice → bob, again']).toBe('in');
+    expect([fate['carol → dave, first punch'], fate['dave → carol'], fate['carol → dave, again']]).toEqual(['filtered', 'filtered', 'filtered']);
+  });
+
+  it('hotel wifi: private addresses work on the LAN; the public address only through a hairpinning NAT', () => {
+    const fate = fateOf(runScenario(bundled('hotel-wifi')));
+    expect(fate['guest-1 → guest-2, private address']).toBe('in');
+    expect(fate["guest-2 → guest-1, via the NAT's public address"]).toBe('in');
+    expect(fate['visitor-1 → visitor-2, private address']).toBe('in');
+    expect(fate["visitor-2 → visitor-1, via the NAT's public address"]).toBe('hairpin-disabled');
   });
 
   it('every scenario in docs/scenarios.md parses and runs', () => {
