@@ -77,9 +77,16 @@ export interface Realm {
   gateway: Attachment | undefined;
 }
 
-/** TCP gives up on a segment after this many losses in a row (a simplified retransmission budget). */
-const TCP_MAX_RETRANSMISSIONS = 6;
+/**
+ * TCP gives up on a segment after this many retransmissions in a row. RFC 1122 §4.2.3.5 says
+ * this threshold (R2) SHOULD correspond to at least 100 s; 15 is Linux's tcp_retries2, about
+ * 13 minutes with the RTO doubling from 200 ms up to its cap. (It was 6, 12.6 s in all: a
+ * 20%-lossy path then lost data about once a thousand segments, where a real TCP only slows down.)
+ */
+const TCP_MAX_RETRANSMISSIONS = 15;
 const TCP_MIN_RTO_MS = 200; // Linux's minimum RTO
+/** RFC 6298 §2.5 allows a cap on the RTO of at least 60 s; Linux uses 120 s (TCP_RTO_MAX). */
+const TCP_MAX_RTO_MS = 120_000;
 
 export class Network {
   private nextPacketId = 1;
@@ -144,7 +151,7 @@ export class Network {
           return this.drop(packet, from.node.id, 'loss', `lost ${TCP_MAX_RETRANSMISSIONS + 1} times in a row between ${from.id} and ${to.id}; TCP gives up`);
         }
         delay += rto;
-        rto *= 2;
+        rto = Math.min(rto * 2, TCP_MAX_RTO_MS);
       } while (from.link.sampleLoss() || to.link.sampleLoss());
     }
     this.clock.setTimeout(() => this.arrive(to, packet), delay);
