@@ -35,7 +35,7 @@ function chunk(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
 }
 
 describe('StreamFramer (RFC 8656 §3.1 framing over TCP)', () => {
-  test.prop([fc.array(frame, { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 30 })])(
+  test.prop([fc.array(frame, { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 30 })], { numRuns: 300 })(
     'yields the same frames however the stream is chunked',
     (frames, cuts) => {
       const stream = concat(frames.map((f) => f.bytes));

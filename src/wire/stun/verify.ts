@@ -5,7 +5,7 @@
  */
 
 import { verifyFingerprint } from './fingerprint.js';
-import { verifyIntegrity, type IntegrityCheck } from './integrity.js';
+import { verifyIntegrity, verifyMessageIntegritySha256, type IntegrityCheck } from './integrity.js';
 import type { DecodedStunMessage } from './message.js';
 
 export interface VerifyOptions {
@@ -13,6 +13,13 @@ export interface VerifyOptions {
   readonly key?: Uint8Array;
   /** Fail when FINGERPRINT is absent (ICE requires it on connectivity checks, RFC 8445 §7.2.2). Default false. */
   readonly requireFingerprint?: boolean;
+  /**
+   * Fail unless MESSAGE-INTEGRITY-SHA256 is present and right. Without this,
+   * a message whose MESSAGE-INTEGRITY-SHA256 was removed in transit still
+   * passes on MESSAGE-INTEGRITY alone; a server that has agreed on SHA-256
+   * with the client (the bid-down protection of RFC 8489 §9.2) sets it.
+   */
+  readonly requireIntegritySha256?: boolean;
 }
 
 export type StunVerification =
@@ -31,7 +38,7 @@ export function verifyStunMessage(message: DecodedStunMessage, options: VerifyOp
     return { ok: false, failed: 'FINGERPRINT', reason: fp.reason, message: fp.message };
   }
   if (options.key !== undefined) {
-    const mi = verifyIntegrity(message, options.key);
+    const mi = options.requireIntegritySha256 === true ? verifyMessageIntegritySha256(message, options.key) : verifyIntegrity(message, options.key);
     if (!mi.ok) return { ok: false, failed: mi.attribute, reason: mi.reason, message: mi.message };
   }
   return { ok: true };

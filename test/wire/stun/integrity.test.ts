@@ -42,17 +42,20 @@ const signedMessage = fc
   );
 
 describe('integrity detects tampering', () => {
-  test.prop([signedMessage, keyArb, fc.nat(), fc.integer({ min: 1, max: 255 })])(
+  test.prop([signedMessage, keyArb, fc.nat(), fc.integer({ min: 1, max: 255 })], { numRuns: 1000 })(
     'any single-byte change makes decoding or verification fail',
     (message, key, at, delta) => {
       const bytes = encodeStunMessage(message, { key });
       const hasFingerprint = message.attributes.some((a) => a.type === 'FINGERPRINT');
+      // With both MI and MI-SHA256, a change to MI-SHA256's type turns it into an ignored attribute and
+      // MI alone still holds: a bid-down, which requireIntegritySha256 refuses (RFC 8489 §9.2).
+      const hasSha256 = message.attributes.some((a) => a.type === 'MESSAGE-INTEGRITY-SHA256');
       const tampered = bytes.slice();
       const i = at % bytes.length;
       tampered[i] = ((tampered[i] as number) + delta) & 0xff;
       const result = decodeStunMessage(tampered);
       if (!result.ok) return; // refused outright: detected
-      expect(verifyStunMessage(result.message, { key, requireFingerprint: hasFingerprint }).ok).toBe(false);
+      expect(verifyStunMessage(result.message, { key, requireFingerprint: hasFingerprint, requireIntegritySha256: hasSha256 }).ok).toBe(false);
     },
   );
 
@@ -88,6 +91,19 @@ describe('which check failed', () => {
     const bytes = encodeStunMessage({ ...base, attributes: [{ type: 'MESSAGE-INTEGRITY' }, { type: 'FINGERPRINT' }] }, { key });
     bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1;
     expect(verifyStunMessage(decode(bytes), { key })).toMatchObject({ ok: false, failed: 'FINGERPRINT', reason: 'mismatch' });
+  });
+
+  it('refuses a stripped MESSAGE-INTEGRITY-SHA256 only when asked to (bid-down)', () => {
+    const bytes = encodeStunMessage({ ...base, attributes: [{ type: 'MESSAGE-INTEGRITY' }, { type: 'MESSAGE-INTEGRITY-SHA256' }] }, { key });
+    bytes[44] = 0x01; // MESSAGE-INTEGRITY-SHA256 (0x001c) becomes 0x011c, an unknown attribute after MI: ignored
+    const decoded = decode(bytes);
+    expect(decoded.ignoredAfterIntegrity).toEqual([0x011c]);
+    expect(verifyStunMessage(decoded, { key })).toEqual({ ok: true });
+    expect(verifyStunMessage(decoded, { key, requireIntegritySha256: true })).toMatchObject({
+      ok: false,
+      failed: 'MESSAGE-INTEGRITY-SHA256',
+      reason: 'absent',
+    });
   });
 
   it('checks a MESSAGE-INTEGRITY-SHA256 truncated to 16 bytes (RFC 8489 §14.6)', () => {

@@ -149,7 +149,7 @@ describe('encodeStunMessage: typed errors for invalid input', () => {
 });
 
 describe('properties', () => {
-  test.prop([stunMessage, keyArb])('encode -> decode gives back the message, and its checks pass', (message, key) => {
+  test.prop([stunMessage, keyArb], { numRuns: 500 })('encode -> decode gives back the message, and its checks pass', (message, key) => {
     const bytes = encodeStunMessage(message, { key });
     expect(bytes.length % 4).toBe(0);
     const result = decodeStunMessage(bytes);
@@ -164,7 +164,7 @@ describe('properties', () => {
     expect(encodeStunMessage(decoded, { key })).toEqual(bytes);
   });
 
-  test.prop([fc.uint8Array({ maxLength: 200 })])('decode never throws on arbitrary bytes', (bytes) => {
+  test.prop([fc.uint8Array({ maxLength: 200 })], { numRuns: 2000 })('decode never throws on arbitrary bytes', (bytes) => {
     const result = decodeStunMessage(bytes);
     if (!result.ok) expect(result.error.offset).toBeLessThanOrEqual(bytes.length);
   });
@@ -200,7 +200,7 @@ describe('properties', () => {
     }
   }
 
-  test.prop([stunMessage, keyArb, fc.array(mutation, { minLength: 1, maxLength: 4 })])(
+  test.prop([stunMessage, keyArb, fc.array(mutation, { minLength: 1, maxLength: 4 })], { numRuns: 2000 })(
     'decode never throws on mutations of valid messages',
     (message, key, mutations) => {
       const bytes = mutations.reduce(mutate, encodeStunMessage(message, { key }));

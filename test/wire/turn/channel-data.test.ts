@@ -42,14 +42,14 @@ describe('ChannelData (RFC 8656 §12.4)', () => {
     expect(decodeChannelData(new Uint8Array([0x40, 0x00, 0x00, 0x01, 9]))).toMatchObject({ ok: true, frame: { data: new Uint8Array([9]) } });
   });
 
-  test.prop([channelNumber, data, fc.boolean()])('round-trips, padded or not', (channel, payload, pad) => {
+  test.prop([channelNumber, data, fc.boolean()], { numRuns: 500 })('round-trips, padded or not', (channel, payload, pad) => {
     const bytes = encodeChannelData({ channelNumber: channel, data: payload }, { pad });
     if (pad) expect(bytes.length % 4).toBe(0);
     const result = decodeChannelData(bytes, { stream: pad });
     expect(result).toEqual({ ok: true, frame: { channelNumber: channel, data: payload } });
   });
 
-  test.prop([fc.uint8Array({ maxLength: 80 }), fc.boolean()])('decode never throws', (bytes, stream) => {
+  test.prop([fc.uint8Array({ maxLength: 80 }), fc.boolean()], { numRuns: 1000 })('decode never throws', (bytes, stream) => {
     const result = decodeChannelData(bytes, { stream });
     if (!result.ok) expect(result.error.offset).toBeLessThanOrEqual(bytes.length);
   });
