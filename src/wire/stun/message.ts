@@ -179,6 +179,7 @@ export function decodeStunMessage(bytes: Uint8Array): StunDecodeResult {
 
   let offset = HEADER_LENGTH;
   while (offset < bytes.length) {
+    // Cannot happen while Message Length is a multiple of 4 (checked above); kept so the loop stands on its own.
     if (bytes.length - offset < 4) {
       return fail('truncated-attribute-header', `${bytes.length - offset} bytes left, too few for an attribute header`, offset);
     }
