@@ -176,6 +176,8 @@ class Resolver {
     if (!Array.isArray(input.hosts)) return void this.issue('topology.hosts', 'malformed', 'must be a list of hosts');
     if (input.lans !== undefined && !Array.isArray(input.lans)) return void this.issue('topology.lans', 'malformed', 'must be a list of LANs');
     if (input.internet !== undefined && !isObject(input.internet)) return void this.issue('topology.internet', 'malformed', 'must be an object');
+    // Nested objects are held to their fields too: a misspelt "adress" must not silently mean "pick one for me".
+    if (input.internet !== undefined) this.onlyKeys(input.internet, ['link'], 'internet');
     const lans = (input.lans ?? []) as unknown[];
     lans.forEach((lan, i) => {
       if (!isObject(lan)) return this.issue(`lans[${i}]`, 'malformed', 'a LAN must be an object');
@@ -183,6 +185,8 @@ class Resolver {
       if (lan.gateway !== undefined) {
         if (!isObject(lan.gateway)) return this.issue(`lans[${i}].gateway`, 'malformed', 'a gateway must be an object');
         this.onlyKeys(lan.gateway, ['id', 'nat', 'outside', 'inside', 'firewall'], `lans[${i}].gateway`);
+        if (isObject(lan.gateway.outside)) this.onlyKeys(lan.gateway.outside, ['realm', 'address', 'link'], `lans[${i}].gateway.outside`);
+        if (isObject(lan.gateway.inside)) this.onlyKeys(lan.gateway.inside, ['address', 'link'], `lans[${i}].gateway.inside`);
       }
     });
     (input.hosts as unknown[]).forEach((host, i) => {
@@ -195,6 +199,8 @@ class Resolver {
       }
       if (host.interfaces !== undefined && (!Array.isArray(host.interfaces) || host.interfaces.length === 0 || !host.interfaces.every(isObject))) {
         this.issue(`hosts[${i}].interfaces`, 'malformed', 'must be a non-empty list of { realm, address?, link? }');
+      } else if (Array.isArray(host.interfaces)) {
+        host.interfaces.forEach((iface: Record<string, unknown>, j: number) => this.onlyKeys(iface, ['realm', 'address', 'link'], `hosts[${i}].interfaces[${j}]`));
       }
     });
     return this.issues.length > 0 ? undefined : (input as unknown as TopologySpec);
@@ -395,6 +401,12 @@ class Resolver {
       );
     if (!isObject(spec) || typeof spec.name !== 'string' || typeof spec.stateful !== 'boolean' || !directionOk(spec.outbound) || !directionOk(spec.inbound)) {
       return void this.issue(path, 'bad-firewall', 'a firewall is a preset name or { name, stateful, outbound: { rules, default }, inbound: { rules, default } } with rules { action: allow|deny, protocol?: udp|tcp, ports?: number[] }');
+    }
+    // A misspelt field of a rule ("port" for "ports") would widen it to every port: refuse it.
+    this.onlyKeys(spec as unknown as Record<string, unknown>, ['name', 'stateful', 'outbound', 'inbound', 'udpFlowLifetimeMs', 'tcpFlowLifetimeMs'], path);
+    for (const direction of ['outbound', 'inbound'] as const) {
+      this.onlyKeys(spec[direction] as unknown as Record<string, unknown>, ['rules', 'default'], `${path}.${direction}`);
+      spec[direction].rules.forEach((rule, i) => this.onlyKeys(rule as unknown as Record<string, unknown>, ['action', 'protocol', 'ports'], `${path}.${direction}.rules[${i}]`));
     }
     return spec;
   }
