@@ -1,8 +1,13 @@
-/** `npm run bench`: every benchmark, one line each. Figures are wall-clock on this machine; compare runs on one machine only. */
+/** `npm run bench`: every benchmark, one result a line. Figures are wall-clock on this machine; compare runs on one machine only. */
 import { benchDatagramsThroughTwoNats, benchIdleTimeredWorld, type BenchResult } from './sim.js';
+import { benchStunCodec } from './stun-codec.js';
 
-const results: BenchResult[] = [benchDatagramsThroughTwoNats(), benchDatagramsThroughTwoNats(200_000, { retain: false }), benchIdleTimeredWorld()];
-
-for (const r of results) {
+const simResults: BenchResult[] = [benchDatagramsThroughTwoNats(), benchDatagramsThroughTwoNats(200_000, { retain: false }), benchIdleTimeredWorld()];
+for (const r of simResults) {
   console.log(`${r.name}: ${Math.round(r.value).toLocaleString('en-US')} ${r.unit}\n    ${r.detail}`);
+}
+
+for (const r of await benchStunCodec()) {
+  const relative = r.relativeToStunPackage === undefined ? '' : `, ${r.relativeToStunPackage.toFixed(2)}× the stun package`;
+  console.log(`${r.name}: ${r.opsPerSec.toLocaleString('en-US')} ops/s\n    ${r.microsPerOp.toFixed(2)} µs per op, median of ${r.rounds} rounds${relative}`);
 }
