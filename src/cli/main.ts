@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { NETWORK_PROFILES, NETWORK_PROFILE_NAMES, NAT_PRESETS, ScenarioError, runScenario } from '../sim/index.js';
 import { narrate } from '../inspect/narrate.js';
+import { writePcapFile } from '../inspect/pcap.js';
 import { summarize, summaryTable } from '../inspect/summary.js';
 import { DEFAULT_SCENARIO, loadScenario, scenarioNames } from './scenarios.js';
 
@@ -18,6 +19,7 @@ Commands:
   simulate [scenario]   run a scenario (default: ${DEFAULT_SCENARIO}) and tell what happened
       --seed N          the world's seed (default 1); same scenario + seed = same trace
       --format F        text (narration and summary, the default) | json (the trace, one JSON record per line)
+      --pcap FILE       also write the simulated packets as a pcap file (one frame per link crossed) for Wireshark
   list                  the bundled scenarios, one line each
   profiles              the network profiles (NAT and firewall types) a host can sit behind
   help                  this text
@@ -58,7 +60,7 @@ export function main(argv: readonly string[], out: (text: string) => void): numb
 }
 
 function simulate(args: readonly string[], out: (text: string) => void): number {
-  const { values, positionals } = parse(args, { seed: { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  const { values, positionals } = parse(args, { seed: { type: 'string' }, format: { type: 'string' }, pcap: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     out(HELP);
     return 0;
@@ -71,6 +73,13 @@ function simulate(args: readonly string[], out: (text: string) => void): number 
 
   const scenario = loadScenario(positionals[0] ?? DEFAULT_SCENARIO);
   const run = runScenario(scenario, { seed });
+  if (values.pcap !== undefined) {
+    try {
+      writePcapFile(values.pcap, run.world.trace.records);
+    } catch (e) {
+      throw new UsageError(`cannot write the pcap file: ${(e as Error).message}`);
+    }
+  }
   if (format === 'json') {
     out(run.world.trace.toJSONLines().trimEnd());
     return 0;

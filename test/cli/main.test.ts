@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -50,6 +50,15 @@ describe('rtc command', () => {
     const result = run(...argv);
     expect(result.code).toBe(code);
     expect(result.err).toMatch(message);
+  });
+
+  it('--pcap writes the packets as a pcap file', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'rtc-')), 'tour.pcap');
+    expect(run('simulate', 'hole-punching', '--pcap', file).code).toBe(0);
+    const bytes = readFileSync(file);
+    expect(bytes.readUInt32LE(0)).toBe(0xa1b2c3d4);
+    expect(bytes.length).toBeGreaterThan(24 + 16 * 10);
+    expect(run('simulate', '--pcap', join(file, 'no', 'such', 'dir.pcap')).err).toMatch(/cannot write the pcap file/);
   });
 
   it('a broken scenario file is refused with every problem and the file named', () => {
