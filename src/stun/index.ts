@@ -1,0 +1,44 @@
+/**
+ * Layer 2, STUN: the client transaction and the Binding server as XState
+ * machines over the transports of src/sim/transport.ts, which the simulator
+ * and real sockets both provide, plus the real-socket transports themselves.
+ *
+ * The node-only parts (NodeUdpTransport, NodeTcpTransport, NodeTcpListener)
+ * import node:dgram / node:net; everything else runs anywhere.
+ */
+export { cryptoRandom, realClock, type RandomSource, type StunClock } from './environment.js';
+export { formatEndpoint, type StunOutcomeKind, type StunTrace, type StunTransportKind } from './trace.js';
+export { DEFAULT_STUN_TIMING, StunTimingError, resolveTiming, transmissionSchedule, type StunTiming, type TransmissionSchedule } from './rto.js';
+export { datagramFlow, streamFlow, type StunFlow } from './flow.js';
+export { checkResponse, type ResponseVerdict } from './response-check.js';
+export {
+  stunTransactionMachine,
+  type StunRequest,
+  type StunTransactionActor,
+  type StunTransactionInput,
+  type StunTransactionOutcome,
+} from './transaction.js';
+export { bindingRequest, mappedAddress, runStunTransaction, startStunTransaction, type BindingRequestOptions, type RunOptions } from './client.js';
+export {
+  DEFAULT_SOFTWARE,
+  answerBinding,
+  startBindingServer,
+  stunBindingServerMachine,
+  type BindingServerEvent,
+  type StartOptions as BindingServerStartOptions,
+  type BindingDecision,
+  type BindingServerInput,
+  type BindingServerOptions,
+  type StunBindingServerActor,
+} from './binding-server.js';
+export { TransportError, type TransportErrorCode } from './transport-error.js';
+export { NodeUdpTransport, bindUdp, type UdpBindOptions } from './node-udp.js';
+export {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  NodeTcpListener,
+  NodeTcpTransport,
+  connectTcp,
+  listenTcp,
+  type TcpConnectOptions,
+  type TcpListenOptions,
+} from './node-tcp.js';
