@@ -1,8 +1,8 @@
-import { describe, expect } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
 import { createActor, createMachine } from 'xstate';
 import { ClockError, VirtualClock } from '../../src/sim/index.js';
-import { build, runs } from './support.js';
+import { build, prop, runs } from './support.js';
 
 /**
  * A random program for the clock: timers scheduled up front, some of which
@@ -15,7 +15,7 @@ const timerArb = fc.record({
 });
 
 describe('VirtualClock', () => {
-  test.prop([fc.array(timerArb, { minLength: 1, maxLength: 40 })], runs(200))(
+  prop([fc.array(timerArb, { minLength: 1, maxLength: 40 })], runs(200))(
     'runs events in time order, ties in scheduling order, never a cancelled one, each at its due time',
     (timers) => {
       const clock = new VirtualClock();
@@ -58,7 +58,7 @@ describe('VirtualClock', () => {
     },
   );
 
-  test.prop([fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 30 }), fc.integer({ min: 0, max: 1200 })], runs(200))(
+  prop([fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 30 }), fc.integer({ min: 0, max: 1200 })], runs(200))(
     'run({ until }) runs exactly the events due by then and ends at until',
     (delays, until) => {
       const clock = new VirtualClock();
@@ -197,7 +197,7 @@ describe('the clock as an XState v5 clock', () => {
     expect(actor.getSnapshot().value).toBe('cancelled');
   });
 
-  test.prop([fc.array(fc.integer({ min: 1, max: 10_000 }), { minLength: 1, maxLength: 8 })], runs(50))(
+  prop([fc.array(fc.integer({ min: 1, max: 10_000 }), { minLength: 1, maxLength: 8 })], runs(50))(
     'many actors with random delays finish in delay order on virtual time',
     (delays) => {
       const world = build({ hosts: [{ id: 'a' }] });

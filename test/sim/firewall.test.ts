@@ -1,6 +1,6 @@
 /** Firewalls: the presets on hosts and on NATs, stateful flows, and rule evaluation. */
-import { describe, expect } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
 import {
   Firewall,
   VirtualClock,
@@ -10,7 +10,7 @@ import {
   type Protocol,
   type World,
 } from '../../src/sim/index.js';
-import { addr, build, bytes, fate, lastPacketId, listen, runs, SERVER_ADDRESSES, type Received } from './support.js';
+import { addr, build, bytes, fate, lastPacketId, listen, prop, runs, SERVER_ADDRESSES, type Received } from './support.js';
 
 type Placement = 'host' | 'nat';
 const placementArb = fc.constantFrom<Placement>('host', 'nat');
@@ -41,7 +41,7 @@ function tryConnect(world: World, from: string, to: { address: string; port: num
 }
 
 describe('web-only (the corporate firewall)', () => {
-  test.prop([placementArb, fc.constantFrom<Protocol>('udp', 'tcp'), fc.constantFrom(...PORTS), seedArb], runs(60))(
+  prop([placementArb, fc.constantFrom<Protocol>('udp', 'tcp'), fc.constantFrom(...PORTS), seedArb], runs(60))(
     'only TCP to 80 and 443 gets out; UDP and other ports are refused (a refused SYN times out after 15 s)',
     (placement, protocol, port, seed) => {
       const { world, at } = firewalled('web-only', placement, seed);
@@ -100,7 +100,7 @@ describe('web-only (the corporate firewall)', () => {
 });
 
 describe('block-udp', () => {
-  test.prop([placementArb, fc.constantFrom(...PORTS), seedArb], runs(30))('UDP is refused both ways; TCP still works', (placement, port, seed) => {
+  prop([placementArb, fc.constantFrom(...PORTS), seedArb], runs(30))('UDP is refused both ways; TCP still works', (placement, port, seed) => {
     const { world, at } = firewalled('block-udp', placement, seed);
     const server = listen(world, 's0', port);
     world.host('alice').bindUdp({}).send(bytes(1), addr(SERVER_ADDRESSES[0], port));
@@ -133,7 +133,7 @@ const flowOpArb: fc.Arbitrary<FlowOp> = fc.record({
 });
 
 describe('outbound-only (stateful)', () => {
-  test.prop([placementArb, fc.array(flowOpArb, { minLength: 1, maxLength: 30 }), seedArb], runs(100))(
+  prop([placementArb, fc.array(flowOpArb, { minLength: 1, maxLength: 30 }), seedArb], runs(100))(
     'a packet comes in iff it answers a flow that went out (same 5-tuple, reversed)',
     (placement, ops, seed) => {
       const { world, at } = firewalled('outbound-only', placement, seed);
@@ -205,7 +205,7 @@ describe('rule evaluation', () => {
   );
   const directionArb = fc.record({ rules: fc.array(ruleArb, { maxLength: 5 }), default: fc.constantFrom<'allow' | 'deny'>('allow', 'deny') });
 
-  test.prop([directionArb, directionArb, fc.constantFrom<Protocol>('udp', 'tcp'), fc.constantFrom(53, 80, 443, 3478, 9999)], runs(200))(
+  prop([directionArb, directionArb, fc.constantFrom<Protocol>('udp', 'tcp'), fc.constantFrom(53, 80, 443, 3478, 9999)], runs(200))(
     'first matching rule wins, else the default (stateless)',
     (outbound, inbound, protocol, port) => {
       const fw = new Firewall({ name: 'fw', outbound, inbound, stateful: false }, new VirtualClock());

@@ -1,8 +1,8 @@
 /** Hosts and their UDP sockets: binding, sending, receiving, and the errors a real stack gives. */
-import { describe, expect } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
 import { EPHEMERAL_PORTS, SocketError, type SimUdpSocket, type World } from '../../src/sim/index.js';
-import { addr, build, bytes, listen, runs, SERVER_ADDRESSES } from './support.js';
+import { addr, build, bytes, listen, prop, runs, SERVER_ADDRESSES } from './support.js';
 
 /** A host with two interfaces: one on a LAN, one on the internet. */
 function multiHomed(seed = 1): World {
@@ -23,7 +23,7 @@ const ANY = '0.0.0.0';
 type BindOp = { readonly kind: 'bind'; readonly port: number; readonly address: string } | { readonly kind: 'close'; readonly which: number };
 
 describe('binding', () => {
-  test.prop(
+  prop(
     [
       fc.array(
         fc.oneof(
@@ -53,7 +53,7 @@ describe('binding', () => {
     }
   });
 
-  test.prop([fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 2 ** 31 - 1 })], runs(20))('ephemeral ports are in the dynamic range and never collide', (n, seed) => {
+  prop([fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 2 ** 31 - 1 })], runs(20))('ephemeral ports are in the dynamic range and never collide', (n, seed) => {
     const host = build({ hosts: [{ id: 'a' }] }, { seed }).host('a');
     const ports = Array.from({ length: n }, () => host.bindUdp({}).local.port);
     expect(new Set(ports).size).toBe(n);

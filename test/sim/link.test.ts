@@ -1,11 +1,11 @@
 /** A link's samples: delay within [latency, latency + jitter] to the microsecond, loss at its rate; link validation. */
-import { describe, expect } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
 import { DEFAULT_LAN_LINK, Link, SeededRandom, linkProblem, resolveLink } from '../../src/sim/index.js';
-import { runs } from './support.js';
+import { prop, runs } from './support.js';
 
 describe('Link', () => {
-  test.prop([fc.integer({ min: 0, max: 100_000 }).map((n) => n / 1000), fc.integer({ min: 0, max: 100_000 }).map((n) => n / 1000), fc.integer()], runs(100))(
+  prop([fc.integer({ min: 0, max: 100_000 }).map((n) => n / 1000), fc.integer({ min: 0, max: 100_000 }).map((n) => n / 1000), fc.integer()], runs(100))(
     'delays lie in [latency, latency + jitter], rounded to the microsecond',
     (latencyMs, jitterMs, seed) => {
       const link = new Link({ latencyMs, jitterMs, loss: 0, mtu: 1500 }, new SeededRandom(seed));

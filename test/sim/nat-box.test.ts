@@ -2,10 +2,10 @@
  * The NAT box in the network: hairpinning (RFC 4787 §6), nested NATs, and
  * what a NAT does with packets for itself.
  */
-import { describe, expect } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
 import { MAPPING_BEHAVIOURS, NETWORK_PROFILE_NAMES, type MappingBehaviour, type NetworkProfileName, type World } from '../../src/sim/index.js';
-import { addr, build, bytes, echo, fate, fmt, lastPacketId, listen, runs, SERVER_ADDRESSES } from './support.js';
+import { addr, build, bytes, echo, fate, fmt, lastPacketId, listen, prop, runs, SERVER_ADDRESSES } from './support.js';
 
 const NAT_EXTERNAL = '203.0.113.1';
 const seedArb = fc.integer({ min: 0, max: 2 ** 31 - 1 });
@@ -26,7 +26,7 @@ function homeWorld(nat: { mapping: MappingBehaviour; filtering: MappingBehaviour
 }
 
 describe('hairpinning (RFC 4787 §6, REQ-9)', () => {
-  test.prop([behaviourArb, behaviourArb, fc.boolean(), seedArb], runs(100))(
+  prop([behaviourArb, behaviourArb, fc.boolean(), seedArb], runs(100))(
     'a host reaches its neighbour through the NAT external address iff the NAT hairpins and the neighbour mapping lets the hairpinned source in',
     (mapping, filtering, hairpinning, seed) => {
       const world = homeWorld({ mapping, filtering, hairpinning }, seed);
@@ -106,7 +106,7 @@ describe('hairpinning (RFC 4787 §6, REQ-9)', () => {
 const UDP_PROFILES = NETWORK_PROFILE_NAMES.filter((p) => p !== 'udp-blocked' && p !== 'web-only');
 
 describe('nested NATs', () => {
-  test.prop(
+  prop(
     [fc.constantFrom<NetworkProfileName>(...UDP_PROFILES), fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 5 }), seedArb],
     runs(100),
   )('each NAT translates once, innermost first on the way out and outermost first on the way back; replies arrive', (profile, servers, seed) => {

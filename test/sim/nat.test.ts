@@ -3,8 +3,8 @@
  * internet see, what gets delivered, what the trace says. Expectations come
  * from small models written here, never from the NAT code.
  */
-import { describe, expect } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
 import {
   MAPPING_BEHAVIOURS,
   type MappingBehaviour,
@@ -16,7 +16,7 @@ import {
   type TopologySpec,
   type World,
 } from '../../src/sim/index.js';
-import { addr, build, bytes, fate, fmt, lastPacketId, listen, runs, SERVER_ADDRESSES, type Received } from './support.js';
+import { addr, build, bytes, fate, fmt, lastPacketId, listen, prop, runs, SERVER_ADDRESSES, type Received } from './support.js';
 
 const NAT_EXTERNAL = '203.0.113.1';
 const SERVER_PORTS = [3478, 3479, 5000] as const;
@@ -60,7 +60,7 @@ const destArb = fc.record({ server: fc.integer({ min: 0, max: 2 }), port: fc.int
 const seedArb = fc.integer({ min: 0, max: 2 ** 31 - 1 });
 
 describe('mapping behaviour (RFC 4787 §4.1)', () => {
-  test.prop(
+  prop(
     [
       behaviourArb,
       fc.constantFrom<PortAssignment>('preserve', 'sequential', 'random'),
@@ -125,7 +125,7 @@ const filterOpArb: fc.Arbitrary<FilterOp> = fc.oneof(
 );
 
 describe('filtering behaviour (RFC 4787 §5)', () => {
-  test.prop([behaviourArb, behaviourArb, fc.array(filterOpArb, { minLength: 1, maxLength: 40 }), seedArb], runs(200))(
+  prop([behaviourArb, behaviourArb, fc.array(filterOpArb, { minLength: 1, maxLength: 40 }), seedArb], runs(200))(
     'an inbound packet is delivered iff the filter allows its source, by a model of who was contacted through which mapping',
     (mapping, filtering, ops, seed) => {
       const world = natWorld({ mapping, filtering }, seed);
@@ -195,7 +195,7 @@ describe('filtering behaviour (RFC 4787 §5)', () => {
 describe('port assignment (RFC 4787 §4.2)', () => {
   const hosts = ['alice', 'bob', 'carol'] as const;
 
-  test.prop(
+  prop(
     [
       fc.array(fc.record({ host: fc.integer({ min: 0, max: 2 }), port: fc.constantFrom(4000, 4001, 4002, 20000, 50000) }), { minLength: 1, maxLength: 12 }),
       fc.constantFrom<MappingBehaviour>('endpoint-independent', 'address-and-port-dependent'),
@@ -236,7 +236,7 @@ describe('port assignment (RFC 4787 §4.2)', () => {
     return { ports: world.trace.ofKind('nat.mapping.create').map((c) => Number(c.external.split(':')[1])), world };
   }
 
-  test.prop([fc.integer({ min: 1024, max: 65000 }), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 60 }), seedArb], runs(100))(
+  prop([fc.integer({ min: 1024, max: 65000 }), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 60 }), seedArb], runs(100))(
     'sequential hands out the next port each time, wrapping within its range',
     (low, count, slack, seed) => {
       const high = Math.min(65535, low + count + slack - 1);
@@ -249,7 +249,7 @@ describe('port assignment (RFC 4787 §4.2)', () => {
     },
   );
 
-  test.prop([fc.integer({ min: 1024, max: 65000 }), fc.integer({ min: 1, max: 80 }), fc.integer({ min: 0, max: 40 }), seedArb], runs(100))(
+  prop([fc.integer({ min: 1024, max: 65000 }), fc.integer({ min: 1, max: 80 }), fc.integer({ min: 0, max: 40 }), seedArb], runs(100))(
     'random ports stay in range and never collide, even when the range is nearly full',
     (low, count, slack, seed) => {
       const high = Math.min(65535, low + count + slack - 1);
@@ -268,7 +268,7 @@ describe('port assignment (RFC 4787 §4.2)', () => {
     expect(Math.max(...a) - Math.min(...a)).toBeGreaterThan(10_000);
   });
 
-  test.prop([fc.constantFrom<PortAssignment>('preserve', 'sequential', 'random'), fc.integer({ min: 1, max: 8 }), seedArb], runs(30))(
+  prop([fc.constantFrom<PortAssignment>('preserve', 'sequential', 'random'), fc.integer({ min: 1, max: 8 }), seedArb], runs(30))(
     'an exhausted port range drops with no-mapping, naming the NAT',
     (portAssignment, size, seed) => {
       const { ports, world } = manyMappings(portAssignment, [30000, 30000 + size - 1], size + 2, seed);
@@ -314,7 +314,7 @@ describe('mapping lifetime and refresh (RFC 4787 §4.3)', () => {
     );
   }
 
-  test.prop(
+  prop(
     [
       fc.integer({ min: 1_000, max: 20_000 }),
       fc.boolean(),

@@ -1,8 +1,8 @@
 /** Links as packets suffer them: latency, jitter, loss, MTU, links going down. */
-import { describe, expect } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
 import { UDP_OVERHEAD, TCP_OVERHEAD, type LinkSpec, type World } from '../../src/sim/index.js';
-import { addr, build, bytes, fate, lastPacketId, listen, runs, SERVER_ADDRESSES } from './support.js';
+import { addr, build, bytes, fate, lastPacketId, listen, prop, runs, SERVER_ADDRESSES } from './support.js';
 
 const seedArb = fc.integer({ min: 0, max: 2 ** 31 - 1 });
 /** Latencies in quarter milliseconds: exact in binary, so sums compare exactly. */
@@ -27,7 +27,7 @@ function pathWorld(links: { alice: LinkSpec; inside: LinkSpec; outside: LinkSpec
 }
 
 describe('latency and jitter', () => {
-  test.prop([fc.tuple(latencyArb, latencyArb, latencyArb, latencyArb), fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 1, maxLength: 40 }), seedArb], runs(100))(
+  prop([fc.tuple(latencyArb, latencyArb, latencyArb, latencyArb), fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 1, maxLength: 40 }), seedArb], runs(100))(
     'with zero jitter, datagrams arrive in send order after exactly the summed latency',
     ([a, i, o, s], gaps, seed) => {
       const world = pathWorld({ alice: { latencyMs: a }, inside: { latencyMs: i }, outside: { latencyMs: o }, server: { latencyMs: s } }, seed);
@@ -49,7 +49,7 @@ describe('latency and jitter', () => {
     },
   );
 
-  test.prop(
+  prop(
     [
       fc.tuple(latencyArb, latencyArb, latencyArb, latencyArb),
       fc.tuple(latencyArb, latencyArb, latencyArb, latencyArb),
@@ -129,7 +129,7 @@ describe('loss', () => {
     return { lost: drops.length, delivered: server.inbox.length, world };
   }
 
-  test.prop([fc.integer({ min: 1, max: 60 }).map((p) => p / 100), fc.integer({ min: 0, max: 30 }).map((p) => p / 100), seedArb], runs(40))(
+  prop([fc.integer({ min: 1, max: 60 }).map((p) => p / 100), fc.integer({ min: 0, max: 30 }).map((p) => p / 100), seedArb], runs(40))(
     'the observed loss rate is within 5 standard deviations of 1 - (1 - p1)(1 - p2)',
     (p1, p2, seed) => {
       const n = 2_000;
@@ -157,7 +157,7 @@ describe('loss', () => {
 });
 
 describe('MTU', () => {
-  test.prop([fc.integer({ min: 68, max: 1500 }), fc.integer({ min: 0, max: 1600 }), fc.constantFrom<'udp' | 'tcp'>('udp', 'tcp')], runs(150))(
+  prop([fc.integer({ min: 68, max: 1500 }), fc.integer({ min: 0, max: 1600 }), fc.constantFrom<'udp' | 'tcp'>('udp', 'tcp')], runs(150))(
     'a packet larger than the smallest MTU on its way is dropped with reason mtu; one that fits arrives',
     (mtu, size, protocol) => {
       const world = pathWorld({ alice: {}, inside: {}, outside: { mtu }, server: {} }, 1);

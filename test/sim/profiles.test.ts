@@ -1,8 +1,8 @@
 /** The named profiles behave as the RFC 3489 ↔ RFC 4787 table in profiles.ts says, observed from outside. */
-import { describe, expect } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
 import { NAT_PRESETS, NETWORK_PROFILES, type MappingBehaviour, type NetworkProfileName } from '../../src/sim/index.js';
-import { addr, build, bytes, listen, runs, SERVER_ADDRESSES } from './support.js';
+import { addr, build, bytes, listen, prop, runs, SERVER_ADDRESSES } from './support.js';
 
 /**
  * Classifies the NAT(s) in front of a host as RFC 5780 behaviour discovery
@@ -44,7 +44,7 @@ const EXPECTED: Partial<Record<NetworkProfileName, { mapping: MappingBehaviour; 
 };
 
 describe('network profiles', () => {
-  test.prop([fc.constantFrom(...(Object.keys(EXPECTED) as NetworkProfileName[])), fc.integer({ min: 0, max: 2 ** 31 - 1 })], runs(60))(
+  prop([fc.constantFrom(...(Object.keys(EXPECTED) as NetworkProfileName[])), fc.integer({ min: 0, max: 2 ** 31 - 1 })], runs(60))(
     'each profile shows, from outside, the mapping and filtering its RFC 3489 name stands for',
     (profile, seed) => {
       expect(classify(profile, seed)).toEqual(EXPECTED[profile]);

@@ -1,18 +1,18 @@
 /** The seeded generator: reproducible, in range, forked by label. */
-import { describe, expect } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
 import { SeededRandom } from '../../src/sim/index.js';
-import { runs } from './support.js';
+import { prop, runs } from './support.js';
 
 const seedArb = fc.integer({ min: -(2 ** 40), max: 2 ** 40 });
 const draw = (r: SeededRandom, n = 20) => Array.from({ length: n }, () => r.int(0, 1_000_000));
 
 describe('SeededRandom', () => {
-  test.prop([seedArb], runs(100))('the same seed gives the same sequence', (seed) => {
+  prop([seedArb], runs(100))('the same seed gives the same sequence', (seed) => {
     expect(draw(new SeededRandom(seed))).toEqual(draw(new SeededRandom(seed)));
   });
 
-  test.prop([seedArb, fc.integer({ min: -1000, max: 1000 }), fc.integer({ min: 0, max: 1000 })], runs(100))('int(min, max) stays in [min, max]; float in [0, 1)', (seed, min, span) => {
+  prop([seedArb, fc.integer({ min: -1000, max: 1000 }), fc.integer({ min: 0, max: 1000 })], runs(100))('int(min, max) stays in [min, max]; float in [0, 1)', (seed, min, span) => {
     const r = new SeededRandom(seed);
     for (let i = 0; i < 50; i++) {
       const v = r.int(min, min + span);
@@ -22,7 +22,7 @@ describe('SeededRandom', () => {
     }
   });
 
-  test.prop([seedArb, fc.string(), fc.string()], runs(100))('forks are stable per label, and differ between labels and from the parent', (seed, a, b) => {
+  prop([seedArb, fc.string(), fc.string()], runs(100))('forks are stable per label, and differ between labels and from the parent', (seed, a, b) => {
     fc.pre(a !== b);
     const parent = new SeededRandom(seed);
     expect(draw(parent.fork(a))).toEqual(draw(new SeededRandom(seed).fork(a)));
@@ -34,11 +34,11 @@ describe('SeededRandom', () => {
     expect(draw(p1)).toEqual(draw(p2));
   });
 
-  test.prop([fc.integer({ min: 0, max: 2 ** 31 - 1 })], runs(50))('forks of neighbouring seeds differ', (seed) => {
+  prop([fc.integer({ min: 0, max: 2 ** 31 - 1 })], runs(50))('forks of neighbouring seeds differ', (seed) => {
     expect(draw(new SeededRandom(seed).fork('x'))).not.toEqual(draw(new SeededRandom(seed + 1).fork('x')));
   });
 
-  test.prop([seedArb], runs(20))('chance(p) is never true for p <= 0, always for p >= 1, and about p otherwise', (seed) => {
+  prop([seedArb], runs(20))('chance(p) is never true for p <= 0, always for p >= 1, and about p otherwise', (seed) => {
     const r = new SeededRandom(seed);
     let hits = 0;
     let wrong = 0;

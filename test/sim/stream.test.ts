@@ -1,8 +1,8 @@
 /** The minimal TCP: connect, accept, ordered data, end; refused, timeout, unreachable. */
-import { describe, expect } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
 import { CONNECT_TIMEOUT_MS, SocketError, type LinkSpec, type NetworkProfileName, type SimTcpConnection, type World } from '../../src/sim/index.js';
-import { addr, build, bytes, runs, SERVER_ADDRESSES } from './support.js';
+import { addr, build, bytes, prop, runs, SERVER_ADDRESSES } from './support.js';
 
 const seedArb = fc.integer({ min: 0, max: 2 ** 31 - 1 });
 const chunksArb = fc.array(fc.uint8Array({ minLength: 1, maxLength: 200 }), { minLength: 1, maxLength: 20 });
@@ -49,7 +49,7 @@ function echoSession(world: World, client: string, port: number, chunks: readonl
 const TCP_PROFILES: NetworkProfileName[] = ['open', 'full-cone', 'address-restricted', 'port-restricted', 'symmetric', 'double-cone', 'symmetric-then-cone', 'cgnat', 'udp-blocked', 'web-only'];
 
 describe('connect, accept, data, end', () => {
-  test.prop([fc.constantFrom(...TCP_PROFILES), chunksArb, fc.integer({ min: 0, max: 30 }), seedArb], runs(100))(
+  prop([fc.constantFrom(...TCP_PROFILES), chunksArb, fc.integer({ min: 0, max: 30 }), seedArb], runs(100))(
     'through every profile, bytes arrive intact and in order both ways despite jitter, and both sides see the end',
     (profile, chunks, jitterMs, seed) => {
       const link: LinkSpec = { latencyMs: 5, jitterMs };
@@ -104,7 +104,7 @@ describe('connect, accept, data, end', () => {
 });
 
 describe('failures', () => {
-  test.prop([fc.constantFrom<NetworkProfileName>('open', 'port-restricted', 'symmetric', 'cgnat'), seedArb], runs(20))(
+  prop([fc.constantFrom<NetworkProfileName>('open', 'port-restricted', 'symmetric', 'cgnat'), seedArb], runs(20))(
     "'refused' when nobody listens: the RST comes back through the NATs within a round trip",
     (profile, seed) => {
       const world = build({ hosts: [{ id: 'alice', profile }, { id: 's0', address: SERVER_ADDRESSES[0] }] }, { seed });
@@ -138,7 +138,7 @@ describe('failures', () => {
     expect(world.clock.pending).toBe(0);
   });
 
-  test.prop([chunksArb, fc.integer({ min: 1, max: 25 }).map((p) => p / 100), seedArb], runs(60))(
+  prop([chunksArb, fc.integer({ min: 1, max: 25 }).map((p) => p / 100), seedArb], runs(60))(
     'loss costs time, not data',
     (chunks, loss, seed) => {
       const lossy = build({ hosts: [{ id: 'alice', link: { loss } }, { id: 's0', address: SERVER_ADDRESSES[0], link: { loss } }] }, { seed });

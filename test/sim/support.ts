@@ -4,9 +4,15 @@
  * Importing this module configures fast-check for the whole test file:
  * - `FC_SEED=<n>` replays a failure (fast-check prints `seed` and `path` in
  *   every failing property's message; `FC_PATH` narrows it to the shrunk case);
- * - `FC_NUM_RUNS=<n>` multiplies the effort when hunting for bugs.
+ * - `FC_NUM_RUNS=<n>` sets every property's number of runs (more when hunting for bugs).
+ *
+ * Properties are declared with `prop([arbitraries], params)(name, predicate)`,
+ * the shape of @fast-check/vitest's `test.prop`, over plain `fc.assert`:
+ * importing @fast-check/vitest costs about 1.3 s per test file (it loads
+ * vitest's full entry), which for this suite was most of its run time.
  */
-import { fc } from '@fast-check/vitest';
+import fc from 'fast-check';
+import { test } from 'vitest';
 import { createWorld, type SimUdpSocket, type TopologySpec, type TraceRecordOf, type TransportAddress, type World, type WorldOptions } from '../../src/sim/index.js';
 
 const seed = process.env.FC_SEED;
@@ -21,6 +27,21 @@ fc.configureGlobal({
 /** A fast-check `numRuns`, unless FC_NUM_RUNS overrides every property's. */
 export function runs(n: number): { numRuns: number } {
   return { numRuns: numRuns !== undefined && numRuns !== '' ? Number(numRuns) : n };
+}
+
+/**
+ * A vitest test that checks a property; a failure's message starts with
+ * fast-check's report: `{ seed: …, path: … }` and the shrunk counterexample.
+ */
+export function prop<Ts extends [unknown, ...unknown[]]>(
+  arbitraries: { [K in keyof Ts]: fc.Arbitrary<Ts[K]> },
+  params?: fc.Parameters<Ts>,
+): (name: string, predicate: (...args: Ts) => boolean | void) => void {
+  return (name, predicate) =>
+    test(name, () => {
+      const property = (fc.property as unknown as (...args: unknown[]) => fc.IProperty<Ts>)(...arbitraries, predicate);
+      fc.assert(property, params);
+    });
 }
 
 export const bytes = (...values: number[]): Uint8Array => new Uint8Array(values);

@@ -1,6 +1,6 @@
 /** Topologies: what is refused (and how it is named), and what a valid one resolves to. */
-import { describe, expect } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
 import {
   NETWORK_PROFILE_NAMES,
   TopologyError,
@@ -14,7 +14,7 @@ import {
   type TopologyIssueCode,
   type TopologySpec,
 } from '../../src/sim/index.js';
-import { runs } from './support.js';
+import { prop, runs } from './support.js';
 
 /** Builds `spec` and returns the TopologyError it must throw. */
 function refused(spec: unknown): TopologyError {
@@ -152,7 +152,7 @@ const DEFECTS: readonly Defect[] = [
 describe('one defect in a random valid topology', () => {
   const hostArb = fc.array(fc.constantFrom<NetworkProfileName>(...NETWORK_PROFILE_NAMES), { maxLength: 5 });
 
-  test.prop([hostArb, fc.constantFrom(...DEFECTS)], runs(100))('is reported at its path, and nothing is built', (profiles, defect) => {
+  prop([hostArb, fc.constantFrom(...DEFECTS)], runs(100))('is reported at its path, and nothing is built', (profiles, defect) => {
     const spec: MutableSpec = {
       lans: [{ id: 'base', subnet: '10.9.0.0/16', gateway: { id: 'base-nat', nat: 'port-restricted', outside: { realm: 'internet' } } }],
       hosts: profiles.map((profile, i) => ({ id: `h${i}`, profile })),
@@ -184,7 +184,7 @@ describe('valid topologies', () => {
       }),
     );
 
-  test.prop([specArb], runs(100))('resolve with every address unique in its realm, inside its subnet, and public on the internet', (spec) => {
+  prop([specArb], runs(100))('resolve with every address unique in its realm, inside its subnet, and public on the internet', (spec) => {
     const plan = resolveTopology(spec);
     const seen = new Map<string, Set<string>>();
     const realms = new Map(plan.realms.map((r) => [r.id, r]));

@@ -1,8 +1,8 @@
 /** Whole worlds: determinism, and what a world exposes. */
-import { describe, expect } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
 import { NETWORK_PROFILE_NAMES, type NetworkProfileName, type TopologySpec, type World } from '../../src/sim/index.js';
-import { addr, build, echo, runs, SERVER_ADDRESSES } from './support.js';
+import { addr, build, echo, prop, runs, SERVER_ADDRESSES } from './support.js';
 
 interface Scenario {
   readonly clients: readonly NetworkProfileName[];
@@ -56,13 +56,13 @@ function play(s: Scenario, seed: number, spec: TopologySpec = topology(s)): Worl
 const seedArb = fc.integer({ min: 0, max: 2 ** 31 - 1 });
 
 describe('determinism', () => {
-  test.prop([scenarioArb, seedArb], runs(60))('same topology and seed, byte-identical trace', (scenario, seed) => {
+  prop([scenarioArb, seedArb], runs(60))('same topology and seed, byte-identical trace', (scenario, seed) => {
     const a = play(scenario, seed).trace.toJSONLines();
     const b = play(scenario, seed).trace.toJSONLines();
     expect(a === b).toBe(true);
   });
 
-  test.prop([scenarioArb, seedArb, seedArb], runs(40))('different seeds give different traces where randomness is involved (jitter, ports)', (scenario, s1, s2) => {
+  prop([scenarioArb, seedArb, seedArb], runs(40))('different seeds give different traces where randomness is involved (jitter, ports)', (scenario, s1, s2) => {
     fc.pre(s1 !== s2);
     // At least two datagrams on a jittery path: their delays are drawn from the seed.
     const jittery: Scenario = {
@@ -73,7 +73,7 @@ describe('determinism', () => {
     expect(play(jittery, s1).trace.toJSONLines()).not.toBe(play(jittery, s2).trace.toJSONLines());
   });
 
-  test.prop([scenarioArb, seedArb], runs(40))('a silent host (and its NAT) added to the world changes nothing in the trace (randomness is forked by label)', (scenario, seed) => {
+  prop([scenarioArb, seedArb], runs(40))('a silent host (and its NAT) added to the world changes nothing in the trace (randomness is forked by label)', (scenario, seed) => {
     const spec = topology(scenario);
     // Explicit addresses: generated ones are handed out in declaration order, NATs first, so a
     // bystander with a profile would shift the others' public addresses (by design, not randomness).
@@ -85,7 +85,7 @@ describe('determinism', () => {
     expect(play(scenario, seed, withBystander).trace.toJSONLines()).toBe(play(scenario, seed, spec).trace.toJSONLines());
   });
 
-  test.prop([scenarioArb, seedArb], runs(40))('the trace is plain JSON: every line parses back to its record, seq counts up, time never goes back', (scenario, seed) => {
+  prop([scenarioArb, seedArb], runs(40))('the trace is plain JSON: every line parses back to its record, seq counts up, time never goes back', (scenario, seed) => {
     const world = play(scenario, seed);
     const lines = world.trace.toJSONLines().split('\n');
     expect(lines.pop()).toBe('');
