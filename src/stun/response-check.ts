@@ -34,7 +34,7 @@ const UNSIGNABLE_ERRORS: ReadonlySet<number> = new Set([401, 438]);
 
 export function checkResponse(message: DecodedStunMessage, key: Uint8Array | undefined): ResponseVerdict {
   if (message.class === 'request' || message.class === 'indication') {
-    return { verdict: 'discard', reason: `a ${message.class} carries our transaction id; only a response can answer it`, integrity: false };
+    return { verdict: 'discard', reason: `${message.class === 'indication' ? 'an' : 'a'} ${message.class} carries our transaction id; only a response can answer it`, integrity: false };
   }
   const fingerprint = verifyFingerprint(message);
   if (!fingerprint.ok && fingerprint.reason === 'mismatch') return { verdict: 'discard', reason: fingerprint.message, integrity: false };
