@@ -25,7 +25,7 @@
  *   source (§14.2), SOFTWARE (§14.14) and FINGERPRINT (§14.7).
  * Garbage never throws: the decoder returns errors as values.
  */
-import { assign, createActor, enqueueActions, fromCallback, setup, type ActorRefFrom, type EventObject } from 'xstate';
+import { assign, createActor, enqueueActions, fromCallback, setup, type Actor, type EventObject } from 'xstate';
 import type { TransportAddress } from '../sim/address.js';
 import type { DatagramTransport, StreamTransport } from '../sim/transport.js';
 import { bytesToHex } from '../wire/hex.js';
@@ -282,7 +282,7 @@ export const stunBindingServerMachine = setup({
   },
 });
 
-export type StunBindingServerActor = ActorRefFrom<typeof stunBindingServerMachine>;
+export type StunBindingServerActor = Actor<typeof stunBindingServerMachine>;
 
 export interface StartOptions {
   /** The actor's clock (the server sets no timers; given for symmetry with the client). */

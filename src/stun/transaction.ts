@@ -23,7 +23,7 @@
  * but if only such responses came the outcome says "integrity-violation"
  * rather than "timeout".
  */
-import { assign, fromCallback, sendTo, setup, type ActorRefFrom } from 'xstate';
+import { assign, fromCallback, sendTo, setup, type Actor } from 'xstate';
 import type { TransportAddress } from '../sim/address.js';
 import { bytesToHex } from '../wire/hex.js';
 import { findAttribute, type StunAttribute } from '../wire/stun/attribute-types.js';
@@ -360,4 +360,5 @@ function initialContext(input: StunTransactionInput): TransactionContext {
   };
 }
 
-export type StunTransactionActor = ActorRefFrom<typeof stunTransactionMachine>;
+/** A running transaction (`createActor(stunTransactionMachine, ...)`). */
+export type StunTransactionActor = Actor<typeof stunTransactionMachine>;

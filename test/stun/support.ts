@@ -5,7 +5,6 @@
  *
  * Importing test/sim/support.ts configures fast-check (FC_SEED, FC_PATH, FC_NUM_RUNS).
  */
-import type { Actor } from 'xstate';
 import { createWorld, type DatagramTransport, type HostSpec, type LinkSpec, type TransportAddress, type World } from '../../src/sim/index.js';
 import {
   bindingRequest,
@@ -14,9 +13,9 @@ import {
   startStunTransaction,
   streamFlow,
   type StunBindingServerActor,
+  type StunTransactionActor,
   type StunTransactionInput,
   type StunTransactionOutcome,
-  type stunTransactionMachine,
 } from '../../src/stun/index.js';
 
 export { runs } from '../sim/support.js';
@@ -52,10 +51,8 @@ export function serverWorld(clients: readonly HostSpec[], options: ServerWorldOp
   return { world, servers };
 }
 
-type TransactionActor = Actor<typeof stunTransactionMachine>;
-
 /** Steps the world's clock until the actor is done; returns its outcome and the virtual time it ended. */
-export function runToCompletion(world: World, actor: TransactionActor): { outcome: StunTransactionOutcome; at: number } {
+export function runToCompletion(world: World, actor: StunTransactionActor): { outcome: StunTransactionOutcome; at: number } {
   let at: number | undefined;
   actor.subscribe({ complete: () => (at = world.clock.now()) });
   while (actor.getSnapshot().status === 'active' && world.clock.step());
