@@ -80,6 +80,9 @@ export class VirtualClock {
 
   /** Schedules at an absolute virtual time; a time in the past runs at `now()`. */
   scheduleAt(due: number, callback: () => void): TimerHandle {
+    // A NaN or infinite due time would become `now()` when it runs and poison every later time.
+    if (typeof due !== 'number' || !Number.isFinite(due)) throw new ClockError(`scheduleAt needs a finite time, got ${due}`);
+    if (typeof callback !== 'function') throw new ClockError('scheduleAt needs a function');
     const seq = this.nextSeq++;
     const entry: QueueEntry = { due: Math.max(due, this.current), seq, callback, cancelled: false };
     this.live.set(seq, entry);

@@ -132,6 +132,16 @@ describe('VirtualClock', () => {
     expect(() => clock.setTimeout('nope' as unknown as () => void, 1)).toThrow(ClockError);
   });
 
+  test('scheduleAt refuses a NaN or infinite time (which would poison the clock)', () => {
+    const clock = new VirtualClock();
+    expect(() => clock.scheduleAt(Number.NaN, () => {})).toThrow(ClockError);
+    expect(() => clock.scheduleAt(Number.POSITIVE_INFINITY, () => {})).toThrow(ClockError);
+    expect(() => clock.scheduleAt(5, 'x' as unknown as () => void)).toThrow(ClockError);
+    expect(clock.pending).toBe(0);
+    clock.setTimeout(() => {}, 10);
+    expect(clock.run()).toEqual({ events: 1, now: 10, stoppedBy: 'idle' });
+  });
+
   test('scheduleAt in the past runs now; run() inside an event is refused', () => {
     const clock = new VirtualClock(1_000);
     let when = -1;
