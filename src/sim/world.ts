@@ -6,7 +6,7 @@ import { formatAddress } from './address.js';
 import { VirtualClock, type RunOptions, type RunResult } from './clock.js';
 import { Firewall, type FirewallPolicy } from './firewall.js';
 import { Host } from './host.js';
-import { Link, type LinkQuality } from './link.js';
+import { Link, linkProblem, type LinkQuality } from './link.js';
 import { NatBox } from './nat-box.js';
 import { NatTable } from './nat.js';
 import { Network, type Attachment, type NetworkNode, type Realm } from './network.js';
@@ -121,6 +121,9 @@ export class World {
   /** Changes a link's quality from now on. */
   setLinkQuality(attachmentId: string, quality: Partial<LinkQuality>): void {
     const link = this.attachment(attachmentId).link;
+    // Held to the same rules as a topology's links: a negative latency or a NaN MTU would go unnoticed.
+    const problem = linkProblem(quality);
+    if (problem) throw new RangeError(`setLinkQuality(${JSON.stringify(attachmentId)}): ${problem}`);
     link.quality = { ...link.quality, ...quality };
   }
 

@@ -113,6 +113,10 @@ describe('latency and jitter', () => {
     socket.send(bytes(1), addr(SERVER_ADDRESSES[0], 3478));
     world.run();
     expect(server.inbox.map((r) => r.t)).toEqual([2, t + 51]);
+    // Held to the same rules as a topology's links.
+    expect(() => world.setLinkQuality('alice@home', { latencyMs: -1 })).toThrow(RangeError);
+    expect(() => world.setLinkQuality('alice@home', { mtu: Number.NaN })).toThrow(/mtu/);
+    expect(() => world.setLinkQuality('alice@home', { loss: 2 })).toThrow(/loss/);
   });
 });
 
