@@ -194,6 +194,10 @@ class Resolver {
       this.onlyKeys(host, ['id', 'realm', 'address', 'link', 'interfaces', 'profile', 'firewall'], `hosts[${i}]`);
       const forms = ['realm', 'interfaces', 'profile'].filter((k) => host[k] !== undefined);
       if (forms.length > 1) this.issue(`hosts[${i}]`, 'malformed', `give one of realm, interfaces or profile, not ${forms.join(' and ')}`);
+      for (const key of ['address', 'link'] as const) {
+        // With interfaces these would be silently ignored: each interface has its own.
+        if (host.interfaces !== undefined && host[key] !== undefined) this.issue(`hosts[${i}].${key}`, 'malformed', `a host with interfaces gives each interface its own ${key}`);
+      }
       if (host.profile !== undefined && !(typeof host.profile === 'string' && isNetworkProfileName(host.profile))) {
         this.issue(`hosts[${i}].profile`, 'unknown-profile', `unknown network profile ${JSON.stringify(host.profile)}; known: ${Object.keys(NETWORK_PROFILES).join(', ')}`);
       }

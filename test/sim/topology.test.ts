@@ -112,6 +112,7 @@ describe('refused topologies name the offending part', () => {
     expectIssue({ hosts: [{ id: 'has space' }] }, 'hosts[0].id', 'bad-id');
     expectIssue({ lans: [home('dup')], hosts: [{ id: 'dup' }] }, 'hosts[0].id', 'duplicate-id');
     expectIssue({ hosts: [{ id: 'a', realm: 'internet', profile: 'open' }] }, 'hosts[0]', 'malformed');
+    expectIssue({ hosts: [{ id: 'a', interfaces: [{ realm: 'internet' }], address: '198.51.100.4' }] }, 'hosts[0].address', 'malformed');
     expectIssue({ lans: [{ ...home('h'), gateway: { ...home('h').gateway, nat: { mapping: 'sometimes' } } }], hosts: [] }, 'lans[0].gateway.nat.mapping', 'bad-behaviour');
     expectIssue({ lans: [{ ...home('h'), gateway: { ...home('h').gateway, nat: { portRange: [5000, 4000] } } }], hosts: [] }, 'lans[0].gateway.nat.portRange', 'bad-behaviour');
     expectIssue({ lans: [{ ...home('h'), gateway: { ...home('h').gateway, nat: { udpMappingLifetimeMs: 0 } } }], hosts: [] }, 'lans[0].gateway.nat.udpMappingLifetimeMs', 'bad-behaviour');
