@@ -169,7 +169,11 @@ export class NatTable {
       return { ok: false, reason: 'filtered', detail: `address-and-port-dependent filtering: ${formatAddress(mapping.internal)} never sent to ${from} through ${formatAddress(mapping.external)}` };
     }
     if (protocol === 'tcp') mapping.established = true;
-    if (this.behaviour.inboundRefresh) this.refresh(mapping);
+    // RFC 4787 REQ-6 leaves inbound refresh of UDP mappings to the NAT. A TCP receiver, though,
+    // acknowledges what it gets, and its outbound ACKs refresh the mapping (RFC 5382 REQ-5's idle
+    // timeout). The simulated TCP sends no ACKs, so an inbound segment stands for its ACK here;
+    // otherwise a connection that only receives would lose its mapping after the transitory timeout.
+    if (this.behaviour.inboundRefresh || protocol === 'tcp') this.refresh(mapping);
     return { ok: true, mapping };
   }
 

@@ -407,8 +407,29 @@ describe('TCP mapping lifetimes (RFC 5382 REQ-5)', () => {
     const [create] = world.trace.ofKind('nat.mapping.create');
     const [expire] = world.trace.ofKind('nat.mapping.expire');
     expect(create!.protocol).toBe('tcp');
+    // The RST coming back closes the flow: transitory lifetime from then.
+    const rst = world.trace.ofKind('nat.translate').find((t) => t.direction === 'inbound')!;
+    expect(world.trace.packet(rst.packet)[0]).toMatchObject({ segment: 'RST' });
     expect(expire).toMatchObject({ protocol: 'tcp', idleMs: 240_000 });
-    expect(expire!.t - create!.t).toBe(240_000);
+    expect(expire!.t).toBe(rst.t + 240_000);
+  });
+
+  test('a connection that only receives keeps its mapping: inbound segments stand for the ACKs a real receiver sends', () => {
+    const world = tcpWorld();
+    let server: SimTcpConnection | undefined;
+    world.host('s0').listenTcp({ port: 443 }, (conn) => (server = conn));
+    const c = world.host('alice').connectTcp(addr(SERVER_ADDRESSES[0], 443));
+    let got = 0;
+    c.onData(() => got++);
+    world.runFor(1_000);
+    for (let minute = 0; minute < 30; minute++) {
+      server!.write(bytes(minute));
+      world.runFor(60_000);
+    }
+    expect(got).toBe(30);
+    expect(server!.state).toBe('open');
+    expect(world.trace.ofKind('nat.mapping.expire')).toHaveLength(0);
+    expect(world.trace.ofKind('packet.drop')).toHaveLength(0);
   });
 
   test('an established, idle connection keeps its mapping for the established lifetime', () => {
