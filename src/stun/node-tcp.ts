@@ -123,10 +123,11 @@ export class NodeTcpTransport implements StreamTransport {
     if (this.current === 'open') this.close('local-closed');
   }
 
-  /** Drops the connection at once (no FIN; the peer sees a reset). */
+  /** Drops the connection at once with a reset (RST, not FIN: the peer sees "reset"). */
   abort(): void {
     this.close('local-closed');
-    this.socket.destroy();
+    if (this.socket.connecting || this.socket.destroyed) this.socket.destroy();
+    else this.socket.resetAndDestroy();
   }
 
   onOpen(handler: () => void): () => void {
