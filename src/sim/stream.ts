@@ -19,6 +19,8 @@ export const SYN_RETRANSMIT_DELAYS_MS = [1_000, 2_000, 4_000] as const;
 export const CONNECT_TIMEOUT_MS = 15_000;
 /** How long a connection keeps retrying data that the network drops for good, before it gives up. */
 export const DATA_GIVE_UP_MS = 15_000;
+/** First retransmission of a data segment the network dropped for good (RFC 6298 §2.1's 1 s), doubled each time (§5.5). */
+const DATA_RETRANSMIT_FIRST_MS = 1_000;
 
 export interface StreamOwner {
   readonly id: string;
@@ -40,6 +42,9 @@ export class SimTcpConnection implements StreamTransport {
   private readonly closeHandlers = new Set<(reason: string) => void>();
   private synTimer: number | undefined;
   private giveUpTimer: number | undefined;
+  /** Data segments the network dropped and that wait for their retransmission. */
+  private readonly lost = new Set<number>();
+  private readonly retransmitTimers = new Set<number>();
 
   constructor(
     private readonly owner: StreamOwner,
@@ -131,6 +136,8 @@ export class SimTcpConnection implements StreamTransport {
     this.current = 'closed';
     this.owner.clock.clearTimeout(this.synTimer);
     this.owner.clock.clearTimeout(this.giveUpTimer);
+    for (const timer of this.retransmitTimers) this.owner.clock.clearTimeout(timer);
+    this.retransmitTimers.clear();
     this.owner.stateChanged(this, reason);
     this.owner.release(this);
     for (const handler of [...this.closeHandlers]) handler(reason);
@@ -152,8 +159,24 @@ export class SimTcpConnection implements StreamTransport {
     if (this.endQueued) this.finish();
   }
 
-  private sendData(data: Uint8Array): void {
-    this.owner.sendSegment(this, 'DATA', this.sendSeq++, data, (reason, detail) => this.unreachable(reason, detail));
+  /**
+   * Sends a data segment. When the network drops it for good (a link down, a NAT without the
+   * mapping), TCP retransmits it with a doubling timeout until it gets through or the connection
+   * gives up: a short outage costs time, not data. (Without this the segment was lost, everything
+   * after it stuck behind it at the receiver, and the connection closed 15 s later regardless.)
+   */
+  private sendData(data: Uint8Array, seq = this.sendSeq++, backoffMs = DATA_RETRANSMIT_FIRST_MS): void {
+    this.owner.sendSegment(this, 'DATA', seq, data, (reason, detail) => {
+      if (this.current === 'closed') return;
+      this.lost.add(seq);
+      this.unreachable(reason, detail);
+      const timer = this.owner.clock.setTimeout(() => {
+        this.retransmitTimers.delete(timer);
+        this.lost.delete(seq);
+        if (this.current !== 'closed') this.sendData(data, seq, backoffMs * 2);
+      }, backoffMs);
+      this.retransmitTimers.add(timer);
+    });
   }
 
   private finish(): void {
@@ -164,7 +187,12 @@ export class SimTcpConnection implements StreamTransport {
   /** The network dropped our data for good: TCP would retry, then give up. */
   private unreachable(reason: DropReason, detail: string): void {
     if (this.giveUpTimer !== undefined || this.current === 'closed') return;
-    this.giveUpTimer = this.owner.clock.setTimeout(() => this.close(`unreachable (${reason}: ${detail})`), DATA_GIVE_UP_MS);
+    this.giveUpTimer = this.owner.clock.setTimeout(() => {
+      this.giveUpTimer = undefined;
+      // Every dropped segment got through on a retransmission: the path recovered.
+      if (this.lost.size === 0) return;
+      this.close(`unreachable (${reason}: ${detail})`);
+    }, DATA_GIVE_UP_MS);
   }
 
   /** Segments can overtake each other on a jittery path; TCP hands them up in order. */

@@ -167,6 +167,40 @@ describe('failures', () => {
     expect(slower).toBe(true);
   });
 
+  prop([fc.integer({ min: 1, max: 6_000 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 2_000 })], runs(60))(
+    'a link outage shorter than the give-up time costs time, not data: dropped segments are retransmitted, all arrive in order',
+    (outageMs, writes, spacing) => {
+      const world = build({ hosts: [{ id: 'alice' }, { id: 's0', address: SERVER_ADDRESSES[0] }] });
+      const got: number[] = [];
+      world.host('s0').listenTcp({ port: 443 }, (conn) => conn.onData((d) => got.push(...d)));
+      const c = world.host('alice').connectTcp(addr(SERVER_ADDRESSES[0], 443));
+      world.runFor(1_000);
+      world.setLinkUp('alice@internet', false);
+      world.clock.setTimeout(() => world.setLinkUp('alice@internet', true), outageMs);
+      for (let i = 0; i < writes; i++) {
+        c.write(bytes(i));
+        world.runFor(spacing);
+      }
+      world.runFor(60_000);
+      expect(got).toEqual(Array.from({ length: writes }, (_, i) => i));
+      expect(c.state).toBe('open');
+    },
+  );
+
+  test('a link outage longer than the give-up time closes the connection as unreachable', () => {
+    const world = build({ hosts: [{ id: 'alice' }, { id: 's0', address: SERVER_ADDRESSES[0] }] });
+    world.host('s0').listenTcp({ port: 443 }, () => {});
+    const c = world.host('alice').connectTcp(addr(SERVER_ADDRESSES[0], 443));
+    let reason = '';
+    c.onClose((r) => (reason = r));
+    world.runFor(1_000);
+    world.setLinkUp('alice@internet', false);
+    c.write(bytes(1));
+    world.runFor(20_000);
+    expect(reason).toMatch(/^unreachable \(link-down: /);
+    expect(world.clock.pending).toBe(0);
+  });
+
   test('a connection whose NAT mapping expired cannot send: its data is dropped (no-mapping) and it gives up as unreachable', () => {
     const world = build({
       lans: [{ id: 'home', subnet: '192.168.1.0/24', gateway: { id: 'nat', nat: { preset: 'port-restricted', tcpEstablishedLifetimeMs: 10_000, tcpTransitoryLifetimeMs: 5_000 }, outside: { realm: 'internet' } } }],
