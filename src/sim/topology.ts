@@ -406,6 +406,10 @@ class Resolver {
     if (!isObject(spec) || typeof spec.name !== 'string' || typeof spec.stateful !== 'boolean' || !directionOk(spec.outbound) || !directionOk(spec.inbound)) {
       return void this.issue(path, 'bad-firewall', 'a firewall is a preset name or { name, stateful, outbound: { rules, default }, inbound: { rules, default } } with rules { action: allow|deny, protocol?: udp|tcp, ports?: number[] }');
     }
+    for (const key of ['udpFlowLifetimeMs', 'tcpFlowLifetimeMs'] as const) {
+      const value = spec[key];
+      if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) this.issue(`${path}.${key}`, 'bad-firewall', `${key} must be a positive number of ms`);
+    }
     // A misspelt field of a rule ("port" for "ports") would widen it to every port: refuse it.
     this.onlyKeys(spec as unknown as Record<string, unknown>, ['name', 'stateful', 'outbound', 'inbound', 'udpFlowLifetimeMs', 'tcpFlowLifetimeMs'], path);
     for (const direction of ['outbound', 'inbound'] as const) {

@@ -66,6 +66,10 @@ describe('refused topologies name the offending part', () => {
     expectIssue({ lans: [{ ...home('h'), gateway: { ...home('h').gateway, nat: 'half-cone' } }], hosts: [] }, 'lans[0].gateway.nat', 'unknown-preset', 'half-cone');
     expectIssue({ lans: [{ ...home('h'), gateway: { ...home('h').gateway, nat: { preset: 'nope' } } }], hosts: [] }, 'lans[0].gateway.nat.preset', 'unknown-preset');
     expectIssue({ hosts: [{ id: 'a', firewall: 'great-wall' }] }, 'hosts[a].firewall', 'bad-firewall', 'great-wall');
+    const policy = { name: 'p', stateful: true, outbound: { rules: [], default: 'allow' }, inbound: { rules: [], default: 'deny' } };
+    expectIssue({ hosts: [{ id: 'a', firewall: { ...policy, udpFlowLifetimeMs: -1 } }] }, 'hosts[a].firewall.udpFlowLifetimeMs', 'bad-firewall');
+    expectIssue({ hosts: [{ id: 'a', firewall: { ...policy, stateful: 'yes' } }] }, 'hosts[a].firewall', 'bad-firewall');
+    expectIssue({ hosts: [{ id: 'a', firewall: { ...policy, inbound: { rules: [{ action: 'allow', ports: [70_000] }], default: 'deny' } } }] }, 'hosts[a].firewall', 'bad-firewall');
   });
 
   test('a negative latency, and other impossible links', () => {
