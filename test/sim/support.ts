@@ -3,7 +3,8 @@
  *
  * Importing this module configures fast-check for the whole test file:
  * - `FC_SEED=<n>` replays a failure (fast-check prints `seed` and `path` in
- *   every failing property's message; `FC_PATH` narrows it to the shrunk case);
+ *   every failing property's message); add `FC_PATH=<path>` and `-t <name>` to
+ *   go straight to the shrunk counterexample of that one property;
  * - `FC_NUM_RUNS=<n>` sets every property's number of runs (more when hunting for bugs).
  *
  * Properties are declared with `prop([arbitraries], params)(name, predicate)`,
@@ -13,7 +14,7 @@
  */
 import fc from 'fast-check';
 import { test } from 'vitest';
-import { createWorld, type SimUdpSocket, type TopologySpec, type TraceRecordOf, type TransportAddress, type World, type WorldOptions } from '../../src/sim/index.js';
+import { createWorld, type SimUdpSocket, type TopologySpec, type TransportAddress, type World, type WorldOptions } from '../../src/sim/index.js';
 
 const seed = process.env.FC_SEED;
 const path = process.env.FC_PATH;
@@ -73,11 +74,6 @@ export function build(spec: TopologySpec, options?: WorldOptions): World {
 
 export const addr = (address: string, port: number): TransportAddress => ({ address, port });
 export const fmt = (a: TransportAddress): string => `${a.address}:${a.port}`;
-
-/** The records about one packet, by kind. */
-export function dropsOf(world: World): TraceRecordOf<'packet.drop'>[] {
-  return world.trace.ofKind('packet.drop');
-}
 
 export function lastPacketId(world: World): number {
   const sends = world.trace.ofKind('packet.send');
