@@ -101,6 +101,61 @@ describe('determinism', () => {
   });
 });
 
+describe('invariants under random traffic and link flaps', () => {
+  type Op = { kind: 'udp' | 'peer' | 'tcp' | 'end' | 'down' | 'up'; who: number; size: number; gap: number };
+  const opArb: fc.Arbitrary<Op> = fc.record({
+    kind: fc.constantFrom<Op['kind']>('udp', 'peer', 'tcp', 'end', 'down', 'up'),
+    who: fc.nat(),
+    size: fc.integer({ min: 0, max: 1600 }),
+    gap: fc.integer({ min: 0, max: 20_000 }),
+  });
+  const linkArb = fc.record({ latencyMs: fc.integer({ min: 0, max: 30 }), jitterMs: fc.integer({ min: 0, max: 30 }), loss: fc.constantFrom(0, 0.1, 0.3), mtu: fc.constantFrom(576, 1500) });
+
+  prop([fc.array(fc.constantFrom<NetworkProfileName>(...NETWORK_PROFILE_NAMES), { minLength: 1, maxLength: 4 }), fc.array(opArb, { maxLength: 40 }), linkArb, seedArb], runs(100))(
+    'the world goes idle; every packet ends exactly once; UDP mappings die idle for exactly their lifetime; time never goes back',
+    (clients, ops, link, seed) => {
+      const world = build({ internet: { link }, hosts: [...clients.map((profile, i) => ({ id: `c${i}`, profile })), { id: 's0', address: SERVER_ADDRESSES[0] }] }, { seed });
+      echo(world, 's0', 3478);
+      world.host('s0').listenTcp({ port: 443 }, (c) => c.onData((d) => c.state === 'open' && c.write(d)));
+      const sockets = clients.map((_, i) => world.host(`c${i}`).bindUdp({}));
+      const connections = clients.map((_, i) => world.host(`c${i}`).connectTcp(addr(SERVER_ADDRESSES[0], 443)));
+      const attachments = world.attachments;
+      for (const op of ops) {
+        world.runFor(op.gap);
+        const i = op.who % clients.length;
+        const j = (i + 1) % clients.length;
+        switch (op.kind) {
+          case 'udp':
+            sockets[i]!.send(new Uint8Array(op.size), addr(SERVER_ADDRESSES[0], 3478));
+            break;
+          case 'peer': {
+            const peer = world.natsAbove(`c${j}`).at(-1)?.outside.address ?? world.host(`c${j}`).addresses[0]!;
+            sockets[i]!.send(new Uint8Array(op.size % 100), addr(peer, sockets[j]!.local.port));
+            break;
+          }
+          case 'tcp':
+            if (connections[i]!.state !== 'closed') connections[i]!.write(new Uint8Array(op.size + 1));
+            break;
+          case 'end':
+            connections[i]!.end();
+            break;
+          case 'down':
+          case 'up':
+            world.setLinkUp(attachments[op.who % attachments.length]!, op.kind === 'up');
+        }
+      }
+      for (const a of attachments) world.setLinkUp(a, true);
+      expect(world.run({ maxEvents: 2_000_000 }).stoppedBy).toBe('idle');
+      const ends = new Map<number, number>();
+      for (const r of world.trace.records) if (r.kind === 'packet.deliver' || r.kind === 'packet.drop') ends.set(r.packet, (ends.get(r.packet) ?? 0) + 1);
+      for (const send of world.trace.ofKind('packet.send')) expect(ends.get(send.packet), `packet ${send.packet}`).toBe(1);
+      for (const e of world.trace.ofKind('nat.mapping.expire')) if (e.protocol === 'udp') expect(e.idleMs).toBe(120_000);
+      for (const nat of world.nats) expect(nat.table.mappings()).toHaveLength(0);
+      world.trace.records.forEach((r, k) => k > 0 && expect(r.t).toBeGreaterThanOrEqual(world.trace.records[k - 1]!.t));
+    },
+  );
+});
+
 describe('the world', () => {
   test('natsAbove lists NATs innermost first; hosts and nats list what was built', () => {
     const world = build({ hosts: [{ id: 'a', profile: 'double-cone' }, { id: 'b', profile: 'open' }] });
