@@ -30,3 +30,23 @@ export {
 } from './errors.js';
 export { bytesToHex, hexToBytes, type HexParseResult } from './hex.js';
 export { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from './ip.js';
+export {
+  CandidateFormatError,
+  END_OF_CANDIDATES,
+  candidateExtension,
+  connectionAddressKind,
+  isEndOfCandidates,
+  parseCandidate,
+  parseIceAttribute,
+  serializeCandidate,
+  type CandidateExtension,
+  type CandidateParseError,
+  type CandidateParseErrorCode,
+  type CandidateParseResult,
+  type CandidatePrefix,
+  type CandidateTransport,
+  type CandidateType,
+  type IceAttributeParseResult,
+  type IceCandidate,
+  type TcpType,
+} from './ice-candidate.js';
