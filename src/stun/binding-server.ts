@@ -38,10 +38,10 @@ import { StreamFramer } from '../wire/stream-framer.js';
 import type { StunClock } from './environment.js';
 import { formatEndpoint, type StunTrace } from './trace.js';
 
-export const DEFAULT_SOFTWARE = 'rtc-machines';
+export const DEFAULT_STUN_SOFTWARE = 'rtc-machines';
 
 export interface BindingServerOptions {
-  /** SOFTWARE in every answer; `DEFAULT_SOFTWARE` by default, none when the empty string. */
+  /** SOFTWARE in every answer; `DEFAULT_STUN_SOFTWARE` by default, none when the empty string. */
   readonly software?: string;
 }
 
@@ -93,7 +93,7 @@ export function answerBinding(bytes: Uint8Array, from: TransportAddress, options
 
 /** SOFTWARE then FINGERPRINT, which must be last (RFC 8489 §14.7). */
 function trailer(options: BindingServerOptions): StunAttribute[] {
-  const software = options.software ?? DEFAULT_SOFTWARE;
+  const software = options.software ?? DEFAULT_STUN_SOFTWARE;
   return [...(software === '' ? [] : [{ type: 'SOFTWARE' as const, value: software }]), { type: 'FINGERPRINT' }];
 }
 
@@ -284,13 +284,13 @@ export const stunBindingServerMachine = setup({
 
 export type StunBindingServerActor = Actor<typeof stunBindingServerMachine>;
 
-export interface StartOptions {
+export interface BindingServerStartOptions {
   /** The actor's clock (the server sets no timers; given for symmetry with the client). */
   readonly clock?: Pick<StunClock, 'setTimeout' | 'clearTimeout'>;
 }
 
 /** Creates and starts a Binding server; `actor.send({ type: 'connection', stream })` hands it TCP connections. */
-export function startBindingServer(input: BindingServerInput, options: StartOptions = {}): StunBindingServerActor {
+export function startBindingServer(input: BindingServerInput, options: BindingServerStartOptions = {}): StunBindingServerActor {
   const actor = createActor(stunBindingServerMachine, { input, ...(options.clock !== undefined ? { clock: options.clock } : {}) });
   actor.start();
   return actor;

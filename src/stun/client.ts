@@ -44,19 +44,19 @@ export function mappedAddress(response: StunMessage): TransportAddress | undefin
   return (findAttribute(response, 'XOR-MAPPED-ADDRESS') ?? findAttribute(response, 'MAPPED-ADDRESS'))?.value;
 }
 
-export interface RunOptions {
+export interface StunRunOptions {
   /** The actor's clock: a VirtualClock in the simulator; real timers by default. */
   readonly clock?: Pick<StunClock, 'setTimeout' | 'clearTimeout'>;
 }
 
 /** Creates and starts a transaction actor. */
-export function startStunTransaction(input: StunTransactionInput, options: RunOptions = {}): StunTransactionActor {
+export function startStunTransaction(input: StunTransactionInput, options: StunRunOptions = {}): StunTransactionActor {
   const actor = createActor(stunTransactionMachine, { input, ...(options.clock !== undefined ? { clock: options.clock } : {}) });
   actor.start();
   return actor;
 }
 
 /** Starts a transaction and resolves with its outcome (never rejects for network reasons: outcomes are values). */
-export function runStunTransaction(input: StunTransactionInput, options: RunOptions = {}): Promise<StunTransactionOutcome> {
+export function runStunTransaction(input: StunTransactionInput, options: StunRunOptions = {}): Promise<StunTransactionOutcome> {
   return toPromise(startStunTransaction(input, options));
 }

@@ -18,14 +18,14 @@ export {
   type StunTransactionInput,
   type StunTransactionOutcome,
 } from './transaction.js';
-export { bindingRequest, mappedAddress, runStunTransaction, startStunTransaction, type BindingRequestOptions, type RunOptions } from './client.js';
+export { bindingRequest, mappedAddress, runStunTransaction, startStunTransaction, type BindingRequestOptions, type StunRunOptions } from './client.js';
 export {
-  DEFAULT_SOFTWARE,
+  DEFAULT_STUN_SOFTWARE,
   answerBinding,
   startBindingServer,
   stunBindingServerMachine,
   type BindingServerEvent,
-  type StartOptions as BindingServerStartOptions,
+  type BindingServerStartOptions,
   type BindingDecision,
   type BindingServerInput,
   type BindingServerOptions,

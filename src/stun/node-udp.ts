@@ -63,7 +63,11 @@ export class NodeUdpTransport implements DatagramTransport {
     const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
     return new Promise((resolve, reject) => {
       const failed = (error: Error) => {
-        socket.close();
+        try {
+          socket.close();
+        } catch {
+          // never bound: nothing to close
+        }
         reject(fromSystemError(error, `cannot bind udp ${address}:${port}`));
       };
       socket.once('error', failed);

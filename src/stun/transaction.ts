@@ -150,7 +150,8 @@ interface TransactionContext {
   outcome: StunTransactionOutcome | undefined;
 }
 
-// The response checks run HMACs: judge each message once, however many guards ask.
+// The response checks run HMACs: judge each message once, however many guards ask. A decoded
+// message belongs to one transaction (each io actor decodes its own), so the key is fixed per message.
 const verdicts = new WeakMap<DecodedStunMessage, ResponseVerdict>();
 function verdictOf(context: TransactionContext, message: DecodedStunMessage): ResponseVerdict {
   let verdict = verdicts.get(message);
@@ -194,7 +195,6 @@ export const stunTransactionMachine = setup({
   },
   guards: {
     moreToSend: ({ context }) => context.transmissions < context.schedule.sendAt.length,
-    onlyForgedResponses: ({ context }) => context.forged !== undefined,
     isSuccess: isVerdict('success'),
     isError: isVerdict('error'),
     isBadResponse: isVerdict('bad-response'),
@@ -333,6 +333,7 @@ export const stunTransactionMachine = setup({
     failed: { type: 'final' },
     timedOut: { type: 'final' },
   },
+  // Every final state is entered with its outcome settled; the fallback only satisfies the type.
   output: ({ context }) => context.outcome ?? { kind: 'transport-closed', reason: 'stopped', ...base(context) },
 });
 

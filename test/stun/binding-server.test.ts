@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { createWorld } from '../../src/sim/index.js';
-import { DEFAULT_SOFTWARE, answerBinding, startBindingServer } from '../../src/stun/index.js';
+import { DEFAULT_STUN_SOFTWARE, answerBinding, startBindingServer } from '../../src/stun/index.js';
 import {
   StunMethod,
   decodeStunMessage,
@@ -36,7 +36,7 @@ describe('answerBinding (RFC 8489 §6.3)', () => {
     expect(answer).toMatchObject({ method: StunMethod.Binding, class: 'success-response', transactionId: ID });
     expect(answer.attributes.map((a) => a.type)).toEqual(['XOR-MAPPED-ADDRESS', 'SOFTWARE', 'FINGERPRINT']);
     expect(answer.attributes[0]).toEqual({ type: 'XOR-MAPPED-ADDRESS', value: { family: 'IPv4', ...CLIENT } });
-    expect(answer.attributes[1]).toEqual({ type: 'SOFTWARE', value: DEFAULT_SOFTWARE });
+    expect(answer.attributes[1]).toEqual({ type: 'SOFTWARE', value: DEFAULT_STUN_SOFTWARE });
     expect(verifyFingerprint(answer).ok).toBe(true);
   });
 

@@ -50,17 +50,16 @@ const LOG_LINES = 200;
 
 export async function startCoturn(options: CoturnOptions = {}): Promise<Coturn> {
   const turnserver = ensureCommand('turnserver', 'coturn');
-  let lastError: Error | undefined;
-  // A port found free can be taken before coturn binds it: try a few.
-  for (let attempt = 0; attempt < 3; attempt++) {
+  // A port found free can be taken by someone else before coturn binds it: then try another, a few times.
+  for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     try {
       return await launch(turnserver, port, options);
     } catch (error) {
-      lastError = error as Error;
+      const message = (error as Error).message;
+      if (attempt >= 3 || !/address already in use|cannot bind/i.test(message)) throw error;
     }
   }
-  throw lastError ?? new Error('coturn did not start');
 }
 
 async function launch(turnserver: string, port: number, options: CoturnOptions): Promise<Coturn> {
