@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { assign, createActor, setup } from 'xstate';
 import { createWorld, type SimUdpSocket, type TransportAddress, type World } from '../../src/sim/index.js';
 import {
   bindingRequest,
   datagramFlow,
   startStunTransaction,
   streamFlow,
+  stunTransactionMachine,
   type StunTransactionInput,
+  type StunTransactionOutcome,
 } from '../../src/stun/index.js';
 import {
   StunMethod,
@@ -195,5 +198,44 @@ describe('client transaction: matching and checking responses', () => {
     expect(outcomes.map((o) => o?.kind)).toEqual(['success', 'success', 'success']);
     const ids = outcomes.map((o) => (o?.kind === 'success' ? Buffer.from(o.response.transactionId).toString('hex') : ''));
     expect(new Set(ids).size).toBe(3);
+  });
+});
+
+describe('composition: a machine that invokes transactions (how TURN and ICE use it)', () => {
+  it('runs a child transaction on the parent system\'s clock and gets its outcome in onDone', () => {
+    const { world } = serverWorld([{ id: 'alice', address: '203.0.113.5' }]);
+    const socket = world.host('alice').bindUdp();
+    const random = world.random.fork('parent');
+    const parent = setup({
+      types: { context: {} as { outcomes: StunTransactionOutcome[] } },
+      actors: { transaction: stunTransactionMachine },
+    }).createMachine({
+      context: { outcomes: [] },
+      initial: 'asking',
+      states: {
+        asking: {
+          invoke: {
+            src: 'transaction',
+            input: () => ({ flow: datagramFlow(socket, STUN_SERVER), request: bindingRequest(), random, trace: world.trace }),
+            onDone: { target: 'askingNobody', actions: assign({ outcomes: ({ context, event }) => [...context.outcomes, event.output] }) },
+          },
+        },
+        askingNobody: {
+          invoke: {
+            src: 'transaction',
+            input: () => ({ flow: datagramFlow(socket, NOWHERE), request: bindingRequest(), random, trace: world.trace }),
+            onDone: { target: 'done', actions: assign({ outcomes: ({ context, event }) => [...context.outcomes, event.output] }) },
+          },
+        },
+        done: { type: 'final' },
+      },
+    });
+    const actor = createActor(parent, { clock: world.clock }).start();
+    world.run({ until: 100_000 });
+    expect(actor.getSnapshot().status).toBe('done');
+    expect(actor.getSnapshot().context.outcomes.map((o) => o.kind)).toEqual(['success', 'timeout']);
+    const [asked, timedOut] = world.trace.ofKind('stun.request');
+    expect(world.trace.ofKind('stun.timeout')[0]!.t - timedOut!.t).toBe(39_500);
+    expect(asked!.t).toBe(0);
   });
 });
