@@ -1,0 +1,47 @@
+/**
+ * Layer 2, TURN (RFC 8656): the server as XState machines over the
+ * transports of src/sim/transport.ts, with its wiring for the simulated world
+ * (server-sim.ts) and for real sockets (server-node.ts, node-only).
+ *
+ * The TURN client will be exported from here too.
+ */
+
+// ---- server ---------------------------------------------------------------------
+export {
+  CHANNEL_LIFETIME_S,
+  DEFAULT_ALLOCATION_LIFETIME_S,
+  DEFAULT_ALLOCATION_QUOTA,
+  DEFAULT_NONCE_LIFETIME_S,
+  DEFAULT_TURN_SOFTWARE,
+  MAX_ALLOCATION_LIFETIME_S,
+  PERMISSION_LIFETIME_S,
+  RESERVATION_LIFETIME_S,
+  TurnConfigError,
+  grantedLifetime,
+  resolveServerConfig,
+  type ResolvedServerConfig,
+  type TurnServerConfig,
+} from './server-config.js';
+export { DEFAULT_DENIED_PEERS, PeerPolicyError, compilePeerPolicy, type PeerPolicy, type PeerPolicySpec, type PeerVerdict } from './server-peer-policy.js';
+export { createAuthenticator, type AuthOutcome, type Authenticator, type AuthenticatorOptions, type ResponseCredentials } from './server-auth.js';
+export { planAllocate, type AllocatePlan } from './server-allocate.js';
+export { dispatch, type AllocationEntry, type ClientMessage, type Dispatch, type DispatchState } from './server-dispatch.js';
+export { fiveTupleKey, type ClientLink } from './server-respond.js';
+export {
+  noRelayBinder,
+  relayBinder,
+  type BindRelaySocket,
+  type RelayBindEvent,
+  type RelayBindInput,
+  type RelayBinderLogic,
+  type RelayBinderOptions,
+  type RelayRequest,
+} from './server-relay.js';
+export { allocationsOf, turnServerMachine, type TurnServerActor, type TurnServerEvent, type TurnServerInput } from './server-machine.js';
+export { allocationMachine, type AllocationActor, type AllocationEnded, type AllocationEvent, type AllocationInput } from './allocation-machine.js';
+export { channelByNumber, channelByPeer, hasPermission, type AllocationState, type ChannelBinding } from './allocation-state.js';
+export { decideAllocationRequest, type AllocationRequestDecision } from './allocation-requests.js';
+export { judgeChannelData, judgePeerDatagram, judgeSend, type ToClient, type ToPeer } from './allocation-relay.js';
+export type { AllocationEndReason, RelayFraming, TurnTrace, TurnTransportKind } from './server-trace.js';
+export { TURN_PORT, simRelayBinder, startSimTurnServer, type SimTurnServer, type SimTurnServerOptions } from './server-sim.js';
+export { nodeRelayBinder, startNodeTurnServer, type NodeTurnServer, type NodeTurnServerOptions } from './server-node.js';
