@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import fc from 'fast-check';
 import { createWorld } from '../../src/sim/index.js';
 import { DEFAULT_STUN_SOFTWARE, answerBinding, startBindingServer } from '../../src/stun/index.js';
 import {
@@ -11,7 +11,7 @@ import {
   type StunAttribute,
   type StunClass,
 } from '../../src/wire/index.js';
-import { runs } from './support.js';
+import { prop, runs } from './support.js';
 
 const CLIENT = { address: '203.0.113.7', port: 40000 };
 const ID = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
@@ -83,7 +83,7 @@ describe('answerBinding (RFC 8489 §6.3)', () => {
     if (decision.kind === 'ignore') expect(decision.reason).toMatch(reason);
   });
 
-  test.prop([fc.uint8Array({ maxLength: 200 })], runs(2_000))('never throws on garbage, and answers only what starts as a sound STUN request header', (bytes) => {
+  prop([fc.uint8Array({ maxLength: 200 })], runs(2_000))('never throws on garbage, and answers only what starts as a sound STUN request header', (bytes) => {
     const decision = answerBinding(bytes, CLIENT);
     if (decision.kind === 'answer') {
       expect(bytes.length).toBeGreaterThanOrEqual(20);
@@ -92,7 +92,7 @@ describe('answerBinding (RFC 8489 §6.3)', () => {
     }
   });
 
-  test.prop([fc.array(fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 6 })], runs(1_000))(
+  prop([fc.array(fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 6 })], runs(1_000))(
     'mutated Binding requests: never a throw; any answer is a decodable response to the same transaction',
     (mutations) => {
       const bytes = request([{ type: 'SOFTWARE', value: 'test' }, { type: 'PRIORITY', value: 7 }, { type: 'FINGERPRINT' }]);

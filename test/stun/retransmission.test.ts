@@ -7,9 +7,9 @@
  * arrives at the very instant a timer fires (send times are whole ms).
  */
 import { describe, expect } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
+import fc from 'fast-check';
 import { bindingRequest, datagramFlow, startStunTransaction } from '../../src/stun/index.js';
-import { STUN_SERVER, lossyTransport, probeUdp, runToCompletion, runs, serverWorld } from './support.js';
+import { STUN_SERVER, lossyTransport, probeUdp, runToCompletion, prop, runs, serverWorld } from './support.js';
 
 const timingArb = fc.record({
   rtoMs: fc.integer({ min: 100, max: 1_000 }),
@@ -26,7 +26,7 @@ function schedule(timing: { rtoMs: number; rc: number; rm: number }): { sendAt: 
 const rttOf = (latency: number) => 2 * (latency + 10);
 
 describe('retransmissions under loss', () => {
-  test.prop(
+  prop(
     [
       fc.array(fc.boolean(), { minLength: 9, maxLength: 9 }),
       fc.array(fc.boolean(), { minLength: 9, maxLength: 9 }),
@@ -59,7 +59,7 @@ describe('retransmissions under loss', () => {
     }
   });
 
-  test.prop([fc.integer({ min: 1, max: 1_000_000 }), fc.double({ min: 0, max: 0.95, noNaN: true }), fc.integer({ min: 0, max: 3_000 }).map((n) => n + 0.25), timingArb], runs(150))(
+  prop([fc.integer({ min: 1, max: 1_000_000 }), fc.double({ min: 0, max: 0.95, noNaN: true }), fc.integer({ min: 0, max: 3_000 }).map((n) => n + 0.25), timingArb], runs(150))(
     'on lossy simulated links: transmissions follow the schedule, and the outcome is what the network delivered',
     (seed, loss, latency, timing) => {
       const { world } = serverWorld([{ id: 'alice', address: '203.0.113.5', link: { latencyMs: latency, loss } }], { seed });

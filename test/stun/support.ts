@@ -3,7 +3,8 @@
  * running a transaction to completion on virtual time, and a transport that
  * loses chosen datagrams.
  *
- * Importing test/sim/support.ts configures fast-check (FC_SEED, FC_PATH, FC_NUM_RUNS).
+ * Importing test/sim/support.ts configures fast-check (FC_SEED, FC_PATH, FC_NUM_RUNS); its
+ * `prop` has the shape of @fast-check/vitest's `test.prop` without that module's import cost.
  */
 import { createWorld, type DatagramTransport, type HostSpec, type LinkSpec, type TransportAddress, type World } from '../../src/sim/index.js';
 import {
@@ -18,7 +19,7 @@ import {
   type StunTransactionOutcome,
 } from '../../src/stun/index.js';
 
-export { runs } from '../sim/support.js';
+export { prop, runs } from '../sim/support.js';
 
 export const STUN_SERVER = { address: '198.51.100.1', port: 3478 } as const;
 export const SECOND_SERVER = { address: '198.51.100.2', port: 3478 } as const;
