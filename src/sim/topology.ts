@@ -153,10 +153,22 @@ class Resolver {
     this.checkNatNesting(lans);
 
     // Explicit addresses are claimed before any is generated, so generated ones never collide.
-    const pending: Array<() => void> = [];
-    const nats = lans.flatMap((lan, i) => (lan.gateway ? [this.planNat(lan, `lans[${i}].gateway`, pending)] : []));
-    const hosts = expanded.hosts.map((host) => this.planHost(host, `hosts[${host.id}]`, pending));
-    for (const fill of pending) fill();
+    // Generated ones are then handed out in declaration order: the NATs of the declared LANs first,
+    // then host by host, each host's own profile NATs just before it, so that adding a host to the
+    // end of a topology never moves the addresses of those before it.
+    const ownerOf = new Map<string, number>();
+    spec.hosts.forEach((host, k) => {
+      if (host.profile !== undefined && isNetworkProfileName(host.profile)) for (const layer of NETWORK_PROFILES[host.profile].layers) ownerOf.set(`${host.id}-${layer.name}`, k);
+    });
+    const pending: { order: number; fills: Array<() => void> }[] = [];
+    const queue = (order: number) => {
+      const fills: Array<() => void> = [];
+      pending.push({ order, fills });
+      return fills;
+    };
+    const nats = lans.flatMap((lan, i) => (lan.gateway ? [this.planNat(lan, `lans[${i}].gateway`, queue(ownerOf.get(lan.id) ?? -1))] : []));
+    const hosts = expanded.hosts.map((host, k) => this.planHost(host, `hosts[${host.id}]`, queue(k + 0.5)));
+    for (const { fills } of pending.sort((a, b) => a.order - b.order)) for (const fill of fills) fill();
 
     if (this.issues.length > 0) throw new TopologyError(this.issues);
     return {

@@ -27,7 +27,10 @@ export interface StreamTransport {
   readonly state: StreamState;
   /** Queues bytes; written once the connection is open. */
   write(data: Uint8Array): void;
-  /** Closes our side after the bytes already written (FIN). */
+  /**
+   * Closes the connection after the bytes already written (FIN). There is no
+   * half-close in this model: after `end()` nothing more is received either.
+   */
   end(): void;
   onOpen(handler: () => void): () => void;
   onData(handler: (data: Uint8Array) => void): () => void;

@@ -8,6 +8,7 @@ import {
   expandProfiles,
   parseSubnet,
   resolveTopology,
+  NETWORK_PROFILES,
   scopeOf,
   subnetContains,
   type NetworkProfileName,
@@ -229,4 +230,18 @@ describe('valid topologies', () => {
     expect(world.nat('a-home-nat').firewall?.policy.name).toBe('web-only');
     expect(world.host('a').firewall).toBeUndefined();
   });
+});
+
+describe('generated addresses are stable', () => {
+  const profiles = Object.keys(NETWORK_PROFILES) as (keyof typeof NETWORK_PROFILES)[];
+  prop([fc.array(fc.option(fc.constantFrom(...profiles), { nil: undefined }), { minLength: 1, maxLength: 8 }), fc.option(fc.constantFrom(...profiles), { nil: undefined })], { numRuns: runs(100) })(
+    'adding a host at the end never moves the addresses of the hosts and NATs before it',
+    (hostProfiles, extra) => {
+      const hosts = hostProfiles.map((profile, i) => (profile ? { id: `h${i}`, profile } : { id: `h${i}` }));
+      const before = resolveTopology({ hosts });
+      const after = resolveTopology({ hosts: [...hosts, extra ? { id: 'late', profile: extra } : { id: 'late' }] });
+      const addressesOf = (plan: typeof before) => [...plan.hosts.map((h) => [h.id, h.interfaces.map((i) => i.address)]), ...plan.nats.map((n) => [n.id, n.outside.address])];
+      for (const [id, addresses] of addressesOf(before)) expect(addressesOf(after).find(([other]) => other === id)?.[1]).toEqual(addresses);
+    },
+  );
 });
