@@ -234,7 +234,7 @@ describe('valid topologies', () => {
 
 describe('generated addresses are stable', () => {
   const profiles = Object.keys(NETWORK_PROFILES) as (keyof typeof NETWORK_PROFILES)[];
-  prop([fc.array(fc.option(fc.constantFrom(...profiles), { nil: undefined }), { minLength: 1, maxLength: 8 }), fc.option(fc.constantFrom(...profiles), { nil: undefined })], { numRuns: runs(100) })(
+  prop([fc.array(fc.option(fc.constantFrom(...profiles), { nil: undefined }), { minLength: 1, maxLength: 8 }), fc.option(fc.constantFrom(...profiles), { nil: undefined })], runs(100))(
     'adding a host at the end never moves the addresses of the hosts and NATs before it',
     (hostProfiles, extra) => {
       const hosts = hostProfiles.map((profile, i) => (profile ? { id: `h${i}`, profile } : { id: `h${i}` }));
