@@ -9,6 +9,7 @@ import { narrate } from '../inspect/narrate.js';
 import { writePcapFile } from '../inspect/pcap.js';
 import { summarize, summaryTable } from '../inspect/summary.js';
 import { DEFAULT_SCENARIO, loadScenario, scenarioNames } from './scenarios.js';
+import { stunCommand } from './stun.js';
 
 const HELP = `rtc-machines: WebRTC connection set-up, made visible
 
@@ -20,6 +21,9 @@ Commands:
       --seed N          the world's seed (default 1); same scenario + seed = same trace
       --format F        text (narration and summary, the default) | json (the trace, one JSON record per line)
       --pcap FILE       also write the simulated packets as a pcap file (one frame per link crossed) for Wireshark
+  stun decode           a STUN message as hex on standard input, decoded as JSON
+      --password P      check MESSAGE-INTEGRITY with a short-term password (or --username U --realm R --password P, long-term)
+  stun probe HOST:PORT  ask a real STUN server "what is my public address?" (UDP; --tcp, --timeout-ms N, --json)
   list                  the bundled scenarios, one line each
   profiles              the network profiles (NAT and firewall types) a host can sit behind
   help                  this text
@@ -28,12 +32,21 @@ A scenario is a bundled name (see list) or a path to a .json scenario file.`;
 
 class UsageError extends Error {}
 
-export function main(argv: readonly string[], out: (text: string) => void): number {
+export interface Io {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly stdin: () => Promise<string>;
+}
+
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const { out } = io;
   const [command = 'help', ...rest] = argv;
   try {
     switch (command) {
       case 'simulate':
         return simulate(rest, out);
+      case 'stun':
+        return await stunCommand(rest, out, io.err, io.stdin);
       case 'list':
         return list(out);
       case 'profiles':
@@ -48,11 +61,11 @@ export function main(argv: readonly string[], out: (text: string) => void): numb
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`rtc-machines: ${e.message}\n\n${HELP}\n`);
+      io.err(`rtc-machines: ${e.message}\n\n${HELP}`);
       return 2;
     }
     if (e instanceof ScenarioError) {
-      process.stderr.write(`rtc-machines: ${e.message}\n`);
+      io.err(`rtc-machines: ${e.message}`);
       return 1;
     }
     throw e;
@@ -137,5 +150,14 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
     if (e.code === 'EPIPE') process.exit(0); // `| head` closed the pipe: not an error
     throw e;
   });
-  process.exitCode = main(process.argv.slice(2), (text) => process.stdout.write(`${text}\n`));
+  const stdin = async (): Promise<string> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  };
+  process.exitCode = await main(process.argv.slice(2), {
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
+    stdin,
+  });
 }
