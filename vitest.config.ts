@@ -7,5 +7,6 @@ export default defineConfig({
     // FC_SEED=<n> npm test replays one.
     testTimeout: 60_000,
     pool: 'forks',
+    reporters: ['default', './test/support/plain-summary.ts'],
   },
 });

@@ -1,0 +1,25 @@
+/**
+ * A vitest reporter that ends the run with one plain line, "tests: N passed,
+ * N failed, N skipped", which any CI reader understands (vitest's own summary
+ * is decorated). A failed module (one that did not even load) counts as a
+ * failure, so an empty or broken run can never look green.
+ */
+import type { Reporter, TestModule } from 'vitest/node';
+
+export default class PlainSummary implements Reporter {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
+    let passed = 0;
+    let failed = unhandledErrors.length;
+    let skipped = 0;
+    for (const module of testModules) {
+      if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed++;
+      for (const test of module.children.allTests()) {
+        const state = test.result().state;
+        if (state === 'passed') passed++;
+        else if (state === 'failed') failed++;
+        else skipped++;
+      }
+    }
+    process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+  }
+}
