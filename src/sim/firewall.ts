@@ -9,6 +9,7 @@
  */
 import { formatAddress, type Protocol, type TransportAddress } from './address.js';
 import type { VirtualClock } from './clock.js';
+import { isObject, isPositiveDuration, unknownFields, type Problem } from './plain-data.js';
 
 export interface FirewallRule {
   readonly action: 'allow' | 'deny';
@@ -60,6 +61,41 @@ export const FIREWALL_PRESETS = {
 } as const satisfies Record<string, FirewallPolicy>;
 
 export type FirewallPresetName = keyof typeof FIREWALL_PRESETS;
+
+const POLICY_SHAPE =
+  'a firewall is a preset name or { name, stateful, outbound: { rules, default }, inbound: { rules, default } } with rules { action: allow|deny, protocol?: udp|tcp, ports?: number[] }';
+
+/** What is wrong with a policy read from untrusted data (a scenario file), field by field. */
+export function firewallPolicyProblems(policy: unknown): Problem[] {
+  if (!isObject(policy) || typeof policy.name !== 'string' || typeof policy.stateful !== 'boolean') return [{ field: '', message: POLICY_SHAPE }];
+  const problems = unknownFields(policy, ['name', 'stateful', 'outbound', 'inbound', 'udpFlowLifetimeMs', 'tcpFlowLifetimeMs']);
+  for (const field of ['udpFlowLifetimeMs', 'tcpFlowLifetimeMs']) {
+    if (policy[field] !== undefined && !isPositiveDuration(policy[field])) problems.push({ field, message: `${field} must be a positive number of ms` });
+  }
+  for (const direction of ['outbound', 'inbound']) {
+    const d = policy[direction];
+    if (!isObject(d) || (d.default !== 'allow' && d.default !== 'deny') || !Array.isArray(d.rules)) {
+      problems.push({ field: direction, message: POLICY_SHAPE });
+      continue;
+    }
+    problems.push(...unknownFields(d, ['rules', 'default']).map((p) => ({ ...p, field: `${direction}.${p.field}` })));
+    d.rules.forEach((rule: unknown, i: number) => {
+      const field = `${direction}.rules[${i}]`;
+      const portOk = (p: unknown) => Number.isInteger(p) && (p as number) >= 0 && (p as number) <= 65535;
+      if (
+        !isObject(rule) ||
+        (rule.action !== 'allow' && rule.action !== 'deny') ||
+        (rule.protocol !== undefined && rule.protocol !== 'udp' && rule.protocol !== 'tcp') ||
+        (rule.ports !== undefined && !(Array.isArray(rule.ports) && rule.ports.every(portOk)))
+      ) {
+        return problems.push({ field, message: POLICY_SHAPE });
+      }
+      // A misspelt field of a rule ("port" for "ports") would widen it to every port: refuse it.
+      problems.push(...unknownFields(rule, ['action', 'protocol', 'ports']).map((p) => ({ ...p, field: `${field}.${p.field}` })));
+    });
+  }
+  return problems;
+}
 
 export type FirewallVerdict = { readonly allowed: true } | { readonly allowed: false; readonly detail: string };
 

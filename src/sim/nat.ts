@@ -7,6 +7,7 @@
  */
 import { formatAddress, type Protocol, type TransportAddress } from './address.js';
 import type { TimerHandle, VirtualClock } from './clock.js';
+import { isPositiveDuration, unknownFields, type Problem } from './plain-data.js';
 import type { SeededRandom } from './random.js';
 
 /**
@@ -65,6 +66,28 @@ export const DEFAULT_NAT_BEHAVIOUR: NatBehaviour = {
 
 export const MAPPING_BEHAVIOURS: readonly MappingBehaviour[] = ['endpoint-independent', 'address-dependent', 'address-and-port-dependent'];
 export const PORT_ASSIGNMENTS: readonly PortAssignment[] = ['preserve', 'sequential', 'random'];
+
+/** What is wrong with a behaviour read from untrusted data (a scenario file), field by field. */
+export function natBehaviourProblems(behaviour: Record<string, unknown>): Problem[] {
+  const problems = unknownFields(behaviour, Object.keys(DEFAULT_NAT_BEHAVIOUR));
+  const oneOf = (field: string, allowed: readonly string[]) => {
+    if (!allowed.includes(behaviour[field] as string)) problems.push({ field, message: `${field} must be one of ${allowed.join(', ')}` });
+  };
+  oneOf('mapping', MAPPING_BEHAVIOURS);
+  oneOf('filtering', MAPPING_BEHAVIOURS);
+  oneOf('portAssignment', PORT_ASSIGNMENTS);
+  for (const field of ['udpMappingLifetimeMs', 'tcpEstablishedLifetimeMs', 'tcpTransitoryLifetimeMs']) {
+    if (!isPositiveDuration(behaviour[field])) problems.push({ field, message: `${field} must be a positive number of ms` });
+  }
+  for (const field of ['inboundRefresh', 'hairpinning']) {
+    if (typeof behaviour[field] !== 'boolean') problems.push({ field, message: `${field} must be true or false` });
+  }
+  const range = behaviour.portRange;
+  if (!(Array.isArray(range) && range.length === 2 && range.every((p) => Number.isInteger(p) && p >= 1 && p <= 65535) && range[0] <= range[1])) {
+    problems.push({ field: 'portRange', message: 'portRange must be [low, high] with 1 <= low <= high <= 65535' });
+  }
+  return problems;
+}
 
 export interface NatMapping {
   readonly protocol: Protocol;

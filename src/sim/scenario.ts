@@ -11,6 +11,7 @@
  * that lists every problem and where it is, never half-run.
  */
 import { formatAddress, parseTransportAddress, type TransportAddress } from './address.js';
+import { isObject } from './plain-data.js';
 import { SocketError, TopologyError, type TopologyIssue } from './errors.js';
 import { resolveTopology, type TopologyPlan, type TopologySpec } from './topology.js';
 import type { TraceRecordOf } from './trace.js';
@@ -250,8 +251,4 @@ export function runScenario(scenario: Scenario, options: WorldOptions = {}): Sce
     dropped: s.packet !== undefined ? drops.get(s.packet) : undefined,
   }));
   return { scenario, seed: options.seed ?? 1, world, outcomes, connections: [...connections.entries()].map(([label, c]) => ({ label, ...c })) };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -11,8 +11,9 @@
 import { broadcastAddress, nthAddress, parseSubnet, scopeOf, subnetContains, subnetSize, isIPv4, type Subnet } from './address.js';
 import { TopologyError, type TopologyIssue, type TopologyIssueCode } from './errors.js';
 import { DEFAULT_INTERNET_LINK, DEFAULT_LAN_LINK, linkProblem, resolveLink, type LinkQuality, type LinkSpec } from './link.js';
-import { FIREWALL_PRESETS, type FirewallPolicy, type FirewallPresetName } from './firewall.js';
-import { DEFAULT_NAT_BEHAVIOUR, MAPPING_BEHAVIOURS, PORT_ASSIGNMENTS, type NatBehaviour } from './nat.js';
+import { FIREWALL_PRESETS, firewallPolicyProblems, type FirewallPolicy, type FirewallPresetName } from './firewall.js';
+import { isObject } from './plain-data.js';
+import { DEFAULT_NAT_BEHAVIOUR, natBehaviourProblems, type NatBehaviour } from './nat.js';
 import { NAT_PRESETS, NETWORK_PROFILES, isNatPresetName, isNetworkProfileName, type NatPresetName, type NetworkProfile, type NetworkProfileName } from './profiles.js';
 
 export const INTERNET = 'internet';
@@ -381,22 +382,9 @@ class Resolver {
     const { preset, ...overrides } = spec;
     if (preset !== undefined && !isNatPresetName(preset)) return void this.issue(`${path}.preset`, 'unknown-preset', `unknown NAT preset ${JSON.stringify(preset)}`);
     const behaviour: NatBehaviour = { ...(preset ? NAT_PRESETS[preset] : DEFAULT_NAT_BEHAVIOUR), ...overrides };
-    this.onlyKeys(spec, ['preset', ...Object.keys(DEFAULT_NAT_BEHAVIOUR)], path);
-    const before = this.issues.length;
-    if (!MAPPING_BEHAVIOURS.includes(behaviour.mapping)) this.issue(`${path}.mapping`, 'bad-behaviour', `mapping must be one of ${MAPPING_BEHAVIOURS.join(', ')}`);
-    if (!MAPPING_BEHAVIOURS.includes(behaviour.filtering)) this.issue(`${path}.filtering`, 'bad-behaviour', `filtering must be one of ${MAPPING_BEHAVIOURS.join(', ')}`);
-    if (!PORT_ASSIGNMENTS.includes(behaviour.portAssignment)) this.issue(`${path}.portAssignment`, 'bad-behaviour', `portAssignment must be one of ${PORT_ASSIGNMENTS.join(', ')}`);
-    for (const key of ['udpMappingLifetimeMs', 'tcpEstablishedLifetimeMs', 'tcpTransitoryLifetimeMs'] as const) {
-      if (!(typeof behaviour[key] === 'number' && Number.isFinite(behaviour[key]) && behaviour[key] > 0)) this.issue(`${path}.${key}`, 'bad-behaviour', `${key} must be a positive number of ms`);
-    }
-    for (const key of ['inboundRefresh', 'hairpinning'] as const) {
-      if (typeof behaviour[key] !== 'boolean') this.issue(`${path}.${key}`, 'bad-behaviour', `${key} must be true or false`);
-    }
-    const range = behaviour.portRange;
-    if (!(Array.isArray(range) && range.length === 2 && range.every((p) => Number.isInteger(p) && p >= 1 && p <= 65535) && range[0] <= range[1])) {
-      this.issue(`${path}.portRange`, 'bad-behaviour', 'portRange must be [low, high] with 1 <= low <= high <= 65535');
-    }
-    return this.issues.length === before ? behaviour : undefined;
+    const problems = natBehaviourProblems(behaviour as unknown as Record<string, unknown>);
+    for (const p of problems) this.issue(`${path}.${p.field}`, p.field in DEFAULT_NAT_BEHAVIOUR ? 'bad-behaviour' : 'malformed', p.message);
+    return problems.length === 0 ? behaviour : undefined;
   }
 
   private firewall(spec: FirewallPresetName | FirewallPolicy, path: string): FirewallPolicy | undefined {
@@ -404,34 +392,8 @@ class Resolver {
       if (Object.hasOwn(FIREWALL_PRESETS, spec)) return FIREWALL_PRESETS[spec];
       return void this.issue(path, 'bad-firewall', `unknown firewall preset ${JSON.stringify(spec)}; known: ${Object.keys(FIREWALL_PRESETS).join(', ')}`);
     }
-    const directionOk = (d: unknown) =>
-      isObject(d) &&
-      (d.default === 'allow' || d.default === 'deny') &&
-      Array.isArray(d.rules) &&
-      d.rules.every(
-        (r: unknown) =>
-          isObject(r) &&
-          (r.action === 'allow' || r.action === 'deny') &&
-          (r.protocol === undefined || r.protocol === 'udp' || r.protocol === 'tcp') &&
-          (r.ports === undefined || (Array.isArray(r.ports) && r.ports.every((p: unknown) => Number.isInteger(p) && (p as number) >= 0 && (p as number) <= 65535))),
-      );
-    if (!isObject(spec) || typeof spec.name !== 'string' || typeof spec.stateful !== 'boolean' || !directionOk(spec.outbound) || !directionOk(spec.inbound)) {
-      return void this.issue(path, 'bad-firewall', 'a firewall is a preset name or { name, stateful, outbound: { rules, default }, inbound: { rules, default } } with rules { action: allow|deny, protocol?: udp|tcp, ports?: number[] }');
-    }
-    for (const key of ['udpFlowLifetimeMs', 'tcpFlowLifetimeMs'] as const) {
-      const value = spec[key];
-      if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) this.issue(`${path}.${key}`, 'bad-firewall', `${key} must be a positive number of ms`);
-    }
-    // A misspelt field of a rule ("port" for "ports") would widen it to every port: refuse it.
-    this.onlyKeys(spec as unknown as Record<string, unknown>, ['name', 'stateful', 'outbound', 'inbound', 'udpFlowLifetimeMs', 'tcpFlowLifetimeMs'], path);
-    for (const direction of ['outbound', 'inbound'] as const) {
-      this.onlyKeys(spec[direction] as unknown as Record<string, unknown>, ['rules', 'default'], `${path}.${direction}`);
-      spec[direction].rules.forEach((rule, i) => this.onlyKeys(rule as unknown as Record<string, unknown>, ['action', 'protocol', 'ports'], `${path}.${direction}.rules[${i}]`));
-    }
-    return spec;
+    const problems = firewallPolicyProblems(spec);
+    for (const p of problems) this.issue(p.field ? `${path}.${p.field}` : path, p.message.startsWith('unknown field') ? 'malformed' : 'bad-firewall', p.message);
+    return problems.length === 0 ? spec : undefined;
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -70,7 +70,7 @@ describe('refused topologies name the offending part', () => {
     const policy = { name: 'p', stateful: true, outbound: { rules: [], default: 'allow' }, inbound: { rules: [], default: 'deny' } };
     expectIssue({ hosts: [{ id: 'a', firewall: { ...policy, udpFlowLifetimeMs: -1 } }] }, 'hosts[a].firewall.udpFlowLifetimeMs', 'bad-firewall');
     expectIssue({ hosts: [{ id: 'a', firewall: { ...policy, stateful: 'yes' } }] }, 'hosts[a].firewall', 'bad-firewall');
-    expectIssue({ hosts: [{ id: 'a', firewall: { ...policy, inbound: { rules: [{ action: 'allow', ports: [70_000] }], default: 'deny' } } }] }, 'hosts[a].firewall', 'bad-firewall');
+    expectIssue({ hosts: [{ id: 'a', firewall: { ...policy, inbound: { rules: [{ action: 'allow', ports: [70_000] }], default: 'deny' } } }] }, 'hosts[a].firewall.inbound.rules[0]', 'bad-firewall');
   });
 
   test('a negative latency, and other impossible links', () => {
