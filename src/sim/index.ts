@@ -5,6 +5,7 @@ export * from './errors.js';
 export * from './firewall.js';
 export { Host, EPHEMERAL_PORTS, type BindOptions } from './host.js';
 export * from './link.js';
+export { MdnsResponders, MDNS_QUERY_TIMEOUT_MS } from './mdns.js';
 export { NatBox } from './nat-box.js';
 export * from './nat.js';
 export type { Attachment, Packet, Realm, Segment, SegmentFlag } from './network.js';

@@ -98,6 +98,9 @@ export interface NetTraceKinds {
     readonly reason?: string;
   };
   'link.state': { readonly interface: string; readonly up: boolean };
+  'mdns.register': { readonly host: string; readonly name: string; readonly address: string };
+  'mdns.answer': { readonly resolver: string; readonly name: string; readonly address: string };
+  'mdns.unanswered': { readonly resolver: string; readonly name: string; readonly why: string };
   /** Free text a scenario or a runner adds, e.g. what a step is about to show. */
   note: { readonly text: string; readonly by?: string };
 }

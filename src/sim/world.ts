@@ -8,6 +8,7 @@ import { Firewall, type FirewallPolicy } from './firewall.js';
 import { Host } from './host.js';
 import { Link, linkProblem, type LinkQuality } from './link.js';
 import { NatBox } from './nat-box.js';
+import { MdnsResponders } from './mdns.js';
 import { NatTable } from './nat.js';
 import { Network, type Attachment, type NetworkNode, type Realm } from './network.js';
 import { SeededRandom } from './random.js';
@@ -25,6 +26,8 @@ export class World {
   readonly random: SeededRandom;
   readonly trace: Trace;
   readonly plan: TopologyPlan;
+  /** The mDNS responders of every LAN: `.local` names for host candidates. */
+  readonly mdns: MdnsResponders;
   private readonly network: Network;
   private readonly realmsById = new Map<string, Realm>();
   private readonly hostsById = new Map<string, Host>();
@@ -39,6 +42,7 @@ export class World {
     this.random = new SeededRandom(options.seed ?? 1);
     this.trace = new Trace(() => this.clock.now(), options.trace);
     this.network = new Network(this.clock, this.trace);
+    this.mdns = new MdnsResponders(this.clock, this.random.fork('mdns'), this.trace);
 
     for (const realm of this.plan.realms) this.realmsById.set(realm.id, { ...realm, byAddress: new Map(), gateway: undefined });
     for (const nat of this.plan.nats) {
