@@ -90,11 +90,14 @@ const V4 = ['10.0.0.1', '10.0.0.2', '192.0.2.7'];
 const V6 = ['2001:db8::1', 'fd00::7', 'fe80::1'];
 export const localAddress = fc.constantFrom(...V4, ...V6);
 const port = fc.constantFrom(5000, 5001, 9);
-const component = fc.integer({ min: 1, max: 2 });
+/** Mostly RTP (1), sometimes RTCP (2). */
+const component = fc.integer({ min: 0, max: 3 }).map((n) => (n === 3 ? 2 : 1));
 const tcpType = fc.constantFrom<TcpType>('active', 'passive', 'so');
+/** One candidate in four is ICE-TCP. */
+const tcp = fc.integer({ min: 0, max: 3 }).map((n) => n === 0);
 
 const hostArb = fc
-  .record({ address: localAddress, port, component, tcp: fc.boolean(), tcpType, networkPreference: fc.integer({ min: 0, max: 127 }) })
+  .record({ address: localAddress, port, component, tcp, tcpType, networkPreference: fc.integer({ min: 0, max: 127 }) })
   .map((r) =>
     host(r.address, r.port, {
       component: r.component,
@@ -128,10 +131,10 @@ export const remoteCandidates: fc.Arbitrary<IceCandidate[]> = fc.array(
       component,
       priority: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
       foundation: fc.constantFrom('1', '2', '3', '4'),
-      tcp: fc.boolean(),
+      tcp,
       tcpType,
       type: fc.constantFrom<IceCandidate['type']>('host', 'srflx', 'relay'),
     })
     .map((r) => remote(r.address, r.port, r.priority, r.foundation, { component: r.component, type: r.type, ...(r.tcp && { transport: 'tcp' as const, tcpType: r.tcpType }) })),
-  { maxLength: 6 },
+  { minLength: 1, maxLength: 8 },
 );

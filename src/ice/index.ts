@@ -1,0 +1,85 @@
+/**
+ * Layer 3, ICE: the pure foundation the agent machines stand on. Nothing here
+ * knows XState, a clock or a socket.
+ *
+ * - address.ts: IP family, link-local, canonical transport addresses, libwebrtc's address precedence;
+ * - candidate.ts: local candidates (with base and server), redundant candidates (RFC 8445 §5.1.3);
+ * - priority.ts: candidate priorities (§5.1.2) as libwebrtc chooses them, PRIORITY of checks (§7.1.1), pair priority (§6.1.2.3);
+ * - foundation.ts: foundations (§5.1.1.3);
+ * - pairing.ts: forming, ordering, pruning and limiting pairs (§6.1.2.2-§6.1.2.5, RFC 6544 §6.2);
+ * - checklist.ts: check lists, their states, the triggered-check queue, the valid list and nomination (§6.1.2.6-§8.1.2).
+ *
+ * Candidate lines themselves (RFC 8839) are the wire's: src/wire/ice-candidate.ts.
+ */
+
+export {
+  addressFamily,
+  addressPrecedence,
+  canonicalAddress,
+  isIPv6LinkLocal,
+  transportAddressKey,
+  type AddressFamily,
+  type TransportAddress,
+} from './address.js';
+export {
+  baseKey,
+  candidateAddressKey,
+  eliminateRedundantCandidates,
+  findLocalCandidate,
+  isOwnBase,
+  isRedundantWith,
+  type LocalCandidate,
+} from './candidate.js';
+export {
+  LIBWEBRTC_TYPE_PREFERENCE,
+  MAX_TURN_SERVERS,
+  RFC_TYPE_PREFERENCE,
+  candidatePriority,
+  libwebrtcPriority,
+  localPreference,
+  pairPriority,
+  pairPriorityFor,
+  peerReflexivePriority,
+  priorityParts,
+  typePreference,
+  type IceRole,
+  type LocalPreferenceInputs,
+  type PriorityInputs,
+  type RelayProtocol,
+} from './priority.js';
+export { computeFoundation, foundationKey, remotePeerReflexiveFoundation, type FoundationInputs } from './foundation.js';
+export {
+  DEFAULT_MAX_PAIRS,
+  canPair,
+  comparePairs,
+  formPairs,
+  limitPairs,
+  makePair,
+  pairId,
+  withRole,
+  type CandidatePair,
+  type PairState,
+} from './pairing.js';
+export {
+  addCandidates,
+  changeRole,
+  checkFailed,
+  checkSucceeded,
+  endOfCandidates,
+  formCheckListSet,
+  iceState,
+  nextCheck,
+  nominate,
+  requestReceived,
+  selectedPair,
+  setInitialStates,
+  streamComponents,
+  type CheckList,
+  type CheckListOptions,
+  type CheckListSet,
+  type CheckListState,
+  type CheckListUpdate,
+  type DataStream,
+  type ScheduledCheck,
+  type ValidPair,
+} from './checklist.js';
