@@ -24,11 +24,12 @@ import type { DatagramTransport } from '../sim/transport.js';
 import type { RandomSource } from '../stun/environment.js';
 import { StunMethod } from '../wire/stun/header.js';
 import { encodeStunMessage, type DecodedStunMessage } from '../wire/stun/message.js';
-import { encodeChannelData, type ChannelData } from '../wire/turn/channel-data.js';
+import type { ChannelData } from '../wire/turn/channel-data.js';
 import { decideAllocationRequest } from './allocation-requests.js';
 import { judgeChannelData, judgePeerDatagram, judgeSend, type ToPeer } from './allocation-relay.js';
 import { familyOf, hasPermission, type AllocationState, type ChannelBinding } from './allocation-state.js';
 import type { ResponseCredentials } from './server-auth.js';
+import { encodeClientChannelData } from './server-channels.js';
 import { CHANNEL_LIFETIME_S, PERMISSION_LIFETIME_S, type ResolvedServerConfig } from './server-config.js';
 import { answerError, answerSuccess, encodeSuccess, sendResponse, sendToClient, type ClientLink, type Responder } from './server-respond.js';
 import { endpoint, type AllocationEndReason, type TurnTrace } from './server-trace.js';
@@ -237,7 +238,7 @@ export const allocationMachine = setup({
         bytes =
           verdict.kind === 'channel'
             ? // Over TCP the frame is padded to 4 bytes so the next one starts aligned (RFC 8656 §12.5).
-              encodeChannelData({ channelNumber: verdict.channel, data: event.data }, { pad: input.link.transport === 'tcp' })
+              encodeClientChannelData({ channelNumber: verdict.channel, data: event.data }, { pad: input.link.transport === 'tcp' })
             : encodeStunMessage({
                 method: StunMethod.Data,
                 class: 'indication',

@@ -8,11 +8,11 @@
  * refused, no permission is installed or refreshed.
  */
 import type { TransportAddress } from '../sim/address.js';
-import { isValidChannelNumber } from '../wire/turn/channel-data.js';
 import { AddressFamily, findAttribute, findAttributes, type StunAttribute } from '../wire/stun/attribute-types.js';
 import { StunMethod } from '../wire/stun/header.js';
 import type { DecodedStunMessage } from '../wire/stun/message.js';
 import { channelByNumber, channelByPeer, familyOf, peerProblem, sameEndpoint, type AllocationState } from './allocation-state.js';
+import { isBindableChannel } from './server-channels.js';
 import { grantedLifetime, type ResolvedServerConfig } from './server-config.js';
 
 export type AllocationRequestDecision =
@@ -26,7 +26,7 @@ export type AllocationRequestDecision =
   /** ChannelBind: bind or refresh `channel` to `peer`, and install or refresh the peer's permission. */
   | { readonly kind: 'bind'; readonly channel: number; readonly peer: TransportAddress };
 
-type Config = Pick<ResolvedServerConfig, 'defaultLifetimeSeconds' | 'maxLifetimeSeconds' | 'peers'>;
+type Config = Pick<ResolvedServerConfig, 'defaultLifetimeSeconds' | 'maxLifetimeSeconds' | 'peers' | 'channelNumbers'>;
 
 /** What to do with an authenticated request for this allocation, at instant `at`. */
 export function decideAllocationRequest(message: DecodedStunMessage, state: AllocationState, config: Config, at: number): AllocationRequestDecision {
@@ -71,7 +71,7 @@ function decideCreatePermission(message: DecodedStunMessage, state: AllocationSt
 }
 
 /**
- * RFC 8656 §11.2: CHANNEL-NUMBER in 0x4000-0x4FFF and XOR-PEER-ADDRESS are
+ * RFC 8656 §11.2: CHANNEL-NUMBER in 0x4000-0x4FFF (see server-channels.ts) and XOR-PEER-ADDRESS are
  * required (else 400); the channel must not be bound to another peer, nor the
  * peer to another channel (400); the peer must be allowed (403, 443).
  */
@@ -81,8 +81,9 @@ function decideChannelBind(message: DecodedStunMessage, state: AllocationState, 
   if (channel === undefined || peerAttribute === undefined) {
     return { kind: 'error', code: 400, detail: 'ChannelBind needs CHANNEL-NUMBER and XOR-PEER-ADDRESS' };
   }
-  if (!isValidChannelNumber(channel)) {
-    return { kind: 'error', code: 400, detail: `channel number 0x${channel.toString(16).padStart(4, '0')} is outside 0x4000-0x4FFF` };
+  if (!isBindableChannel(channel, config.channelNumbers)) {
+    const range = config.channelNumbers === 'rfc8656' ? '0x4000-0x4FFF (RFC 8656 §12)' : '0x4000-0x7FFF (RFC 5766 §11)';
+    return { kind: 'error', code: 400, detail: `channel number 0x${channel.toString(16).padStart(4, '0')} is outside ${range}` };
   }
   if (peerAttribute.port === 0) return { kind: 'error', code: 400, detail: 'a channel cannot be bound to port 0' };
   const peer: TransportAddress = { address: peerAttribute.address, port: peerAttribute.port };

@@ -22,6 +22,7 @@ export {
   type ResolvedServerConfig,
   type TurnServerConfig,
 } from './server-config.js';
+export { isBindableChannel, type ChannelNumberRange } from './server-channels.js';
 export { DEFAULT_DENIED_PEERS, PeerPolicyError, compilePeerPolicy, type PeerPolicy, type PeerPolicySpec, type PeerVerdict } from './server-peer-policy.js';
 export { createAuthenticator, type AuthOutcome, type Authenticator, type AuthenticatorOptions, type ResponseCredentials } from './server-auth.js';
 export { planAllocate, type AllocatePlan } from './server-allocate.js';

@@ -5,6 +5,7 @@
  * sense is a programming error and `resolveServerConfig` throws a
  * `TurnConfigError`; what clients send is untrusted and never throws.
  */
+import type { ChannelNumberRange } from './server-channels.js';
 import { compilePeerPolicy, type PeerPolicy, type PeerPolicySpec } from './server-peer-policy.js';
 
 /** RFC 8656 §7.2: "the default lifetime is 10 minutes". */
@@ -41,6 +42,11 @@ export interface TurnServerConfig {
   readonly allocationQuota?: number;
   /** Which peers may be relayed to and from (403 for the others, RFC 8656 §9.1, §21.3). */
   readonly peers?: PeerPolicySpec;
+  /**
+   * Channel numbers accepted by ChannelBind: 'rfc8656' (0x4000-0x4FFF, the default) or 'rfc5766'
+   * (0x4000-0x7FFF, for clients of the older RFC such as coturn's turnutils_uclient); see server-channels.ts.
+   */
+  readonly channelNumbers?: ChannelNumberRange;
 }
 
 /** A configuration with every default applied and the peer policy compiled. */
@@ -53,6 +59,7 @@ export interface ResolvedServerConfig {
   readonly nonceLifetimeSeconds: number;
   readonly allocationQuota: number;
   readonly peers: PeerPolicy;
+  readonly channelNumbers: ChannelNumberRange;
 }
 
 export class TurnConfigError extends Error {
@@ -91,7 +98,13 @@ export function resolveServerConfig(config: TurnServerConfig): ResolvedServerCon
     nonceLifetimeSeconds: positive('nonceLifetimeSeconds', config.nonceLifetimeSeconds, DEFAULT_NONCE_LIFETIME_S, false),
     allocationQuota: quota,
     peers: compilePeerPolicy(config.peers),
+    channelNumbers: channelNumbers(config.channelNumbers),
   };
+}
+
+function channelNumbers(range: ChannelNumberRange | undefined): ChannelNumberRange {
+  if (range === undefined || range === 'rfc8656' || range === 'rfc5766') return range ?? 'rfc8656';
+  throw new TurnConfigError(`channelNumbers must be 'rfc8656' or 'rfc5766', got ${JSON.stringify(range)}`);
 }
 
 /**

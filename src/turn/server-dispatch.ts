@@ -30,11 +30,11 @@ import { findAttribute, type StunAttribute } from '../wire/stun/attribute-types.
 import { verifyFingerprint } from '../wire/stun/fingerprint.js';
 import { HEADER_LENGTH, MAGIC_COOKIE, StunMethod, decodeMessageType, readU16, readU32 } from '../wire/stun/header.js';
 import { decodeStunMessage, type StunMessage } from '../wire/stun/message.js';
-import { decodeChannelData } from '../wire/turn/channel-data.js';
 import { answerBinding, type BindingDecision } from '../stun/binding-server.js';
 import type { AllocationEvent } from './allocation-machine.js';
 import type { Authenticator, ResponseCredentials } from './server-auth.js';
 import { planAllocate, type AllocatePlan } from './server-allocate.js';
+import { decodeClientChannelData, startsChannelData } from './server-channels.js';
 import type { ResolvedServerConfig } from './server-config.js';
 import { fiveTupleKey, methodLabel, type ClientLink } from './server-respond.js';
 import { endpoint } from './server-trace.js';
@@ -107,8 +107,8 @@ export function dispatch(message: ClientMessage, state: DispatchState): Dispatch
   const active = entry?.phase === 'active' ? entry : undefined;
 
   const kind = demultiplex(data);
-  if (kind === 'turn-channel') {
-    const decoded = decodeChannelData(data, { stream: link.transport === 'tcp' });
+  if (startsChannelData(data, state.config.channelNumbers)) {
+    const decoded = decodeClientChannelData(data, { stream: link.transport === 'tcp', range: state.config.channelNumbers });
     if (!decoded.ok) return { kind: 'ignore', reason: `malformed ChannelData: ${decoded.error.message}` };
     if (active === undefined) return { kind: 'ignore', reason: `ChannelData for channel 0x${decoded.frame.channelNumber.toString(16)}, but this 5-tuple has no allocation` };
     return { kind: 'forward', actorId: active.actorId, event: { type: 'channel-data', frame: decoded.frame, at } };

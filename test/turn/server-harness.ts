@@ -229,8 +229,12 @@ export class Client {
     );
   }
 
+  /** ChannelData, padded over TCP; numbers past 0x4FFF (RFC 5766's range) are framed by hand, as src/wire refuses them. */
   sendChannelData(channel: number, data: Uint8Array): void {
-    this.sendBytes(encodeChannelData({ channelNumber: channel, data }, { pad: this.transport === 'tcp' }));
+    const frame = encodeChannelData({ channelNumber: channel <= 0x4fff ? channel : 0x4000, data }, { pad: this.transport === 'tcp' });
+    frame[0] = channel >>> 8;
+    frame[1] = channel & 0xff;
+    this.sendBytes(frame);
   }
 
   /** Runs the world until `done()` or until `withinMs` of virtual time passed, whichever first. */
@@ -270,9 +274,11 @@ export class Client {
 
   private arrive(bytes: Uint8Array): void {
     const t = this.world.clock.now();
-    if (bytes.length > 0 && bytes[0]! >= 0x40 && bytes[0]! <= 0x4f) {
-      const frame = decodeChannelData(bytes, { stream: this.transport === 'tcp' });
-      this.arrivals.push(frame.ok ? { t, kind: 'channel-data', channel: frame.frame.channelNumber, data: frame.frame.data.slice() } : { t, kind: 'garbage', bytes });
+    if (bytes.length >= 4 && bytes[0]! >= 0x40 && bytes[0]! <= 0x7f) {
+      // Decoded with a number src/wire accepts, then given back its own (RFC 5766 allowed up to 0x7FFF).
+      const channel = (bytes[0]! << 8) | bytes[1]!;
+      const frame = decodeChannelData(Uint8Array.of(0x40, bytes[1]!, ...bytes.subarray(2)), { stream: this.transport === 'tcp' });
+      this.arrivals.push(frame.ok ? { t, kind: 'channel-data', channel, data: frame.frame.data.slice() } : { t, kind: 'garbage', bytes });
       return;
     }
     const decoded = decodeStunMessage(bytes);
