@@ -167,13 +167,24 @@ export function nextCheck(set: CheckListSet, start: number, role: IceRole): Sche
  * (mapped, the pair's remote) joins a valid list (§7.2.5.3.2); it and the
  * checked pair succeed, and frozen pairs of the same foundation in every
  * check list wait (§7.2.5.3.3). If the check nominated, the valid pair is
- * nominated (§7.2.5.3.4) and its component concludes (§8.1.2). A late
- * answer for a pair no longer on the list (its component concluded and the
- * transaction was cancelled) changes nothing.
+ * nominated (§7.2.5.3.4) and its component concludes (§8.1.2).
+ * `nominating` says whether the answered transaction was a nomination: the
+ * agent passes the `pair.nominate` of the {@link ScheduledCheck} that sent
+ * it, so that a late answer to an older, cancelled transaction does not
+ * count as one; by default, the pair's flag now. An answer for a pair no
+ * longer on the list (its component concluded) changes nothing.
  */
-export function checkSucceeded(set: CheckListSet, index: number, id: string, mapped: LocalCandidate, role: IceRole): CheckListUpdate {
-  const checked = set[index]?.pairs.find((p) => p.id === id);
-  if (checked === undefined) return { set: [...set], cancel: [] };
+export function checkSucceeded(
+  set: CheckListSet,
+  index: number,
+  id: string,
+  mapped: LocalCandidate,
+  role: IceRole,
+  nominating?: boolean,
+): CheckListUpdate {
+  const found = set[index]?.pairs.find((p) => p.id === id);
+  if (found === undefined) return { set: [...set], cancel: [] };
+  const checked = { ...found, nominate: nominating ?? found.nominate };
   const validId = pairId(mapped, checked.remote);
   const has = (l: CheckList | undefined) => l?.pairs.some((p) => p.id === validId) ?? false;
   const home = has(set[index]) ? index : set.findIndex(has);
@@ -182,7 +193,7 @@ export function checkSucceeded(set: CheckListSet, index: number, id: string, map
   const validPair = listed ?? makePair(mapped, checked.remote, role);
 
   let next = set.map((list, i): CheckList => {
-    let l = i === index ? setPairState(list, id, 'succeeded', false) : list;
+    let l = i === index ? setPairState(list, id, 'succeeded', checked.nominate ? false : found.nominate) : list;
     if (i === target && listed !== undefined) l = setPairState(l, validId, 'succeeded');
     const pairs = l.pairs.map((p) => (p.state === 'frozen' && p.foundation === checked.foundation ? { ...p, state: 'waiting' as const } : p));
     return { ...l, pairs };
@@ -199,14 +210,16 @@ export function checkSucceeded(set: CheckListSet, index: number, id: string, map
 /**
  * A check on pair `id` failed (§7.2.5.2: timeout, error response,
  * non-symmetric addresses). A failed nomination also removes the valid pairs
- * the pair produced and fails the check list for good (§7.2.5.3.4). A pair
- * no longer on the list changes nothing.
+ * the pair produced and fails the check list for good (§7.2.5.3.4);
+ * `nominating` as for {@link checkSucceeded}. A pair no longer on the list
+ * changes nothing.
  */
-export function checkFailed(set: CheckListSet, index: number, id: string): CheckList[] {
+export function checkFailed(set: CheckListSet, index: number, id: string, nominating?: boolean): CheckList[] {
   const pair = set[index]?.pairs.find((p) => p.id === id);
   if (pair === undefined) return [...set];
-  const list = setPairState(set[index] as CheckList, id, 'failed', false);
-  if (!pair.nominate) return replace(set, index, list).map(evaluate);
+  const nomination = nominating ?? pair.nominate;
+  const list = setPairState(set[index] as CheckList, id, 'failed', nomination ? false : pair.nominate);
+  if (!nomination) return replace(set, index, list).map(evaluate);
   const valid = list.valid.filter((v) => v.generatedBy !== id);
   return replace(set, index, { ...list, valid, state: 'failed', final: true }).map(evaluate);
 }
@@ -221,7 +234,8 @@ export function checkFailed(set: CheckListSet, index: number, id: string): Check
  * controlled agent told USE-CANDIDATE nominates the pair's valid pair if it
  * succeeded, or when its triggered check succeeds (§7.3.1.5). Once a
  * component has a nominated pair, requests still get answered but trigger
- * nothing (§8.1.2).
+ * nothing (§8.1.2). A pair inserted here does not count against the pair
+ * limit: only the authenticated peer can make the agent insert pairs.
  */
 export function requestReceived(
   set: CheckListSet,
@@ -271,52 +285,6 @@ export function nominate(set: CheckListSet, index: number, validId: string): Che
   return replace(set, at, { ...home, pairs, triggered });
 }
 
-/**
- * New candidates for check list `index` (trickle ICE, or a remote prflx
- * candidate learned to be a signalled one): the pairs are formed again from
- * all of `locals` and `remotes`. Pairs already on the list keep their state
- * (and take the fresh candidates' data); new pairs wait if their foundation
- * is new to the set or has succeeded somewhere, and are frozen otherwise,
- * the rule §6.1.2.6 and §7.2.5.3.3 give pairs formed at the start. New pairs
- * are added, highest priority first, only while the set holds fewer than
- * `maxPairs`; pairs on the list are never dropped. A component that has a
- * nominated pair gets no new pairs (§8.1.2).
- */
-export function addCandidates(
-  set: CheckListSet,
-  index: number,
-  stream: DataStream,
-  { role, maxPairs = DEFAULT_MAX_PAIRS }: CheckListOptions,
-): CheckList[] {
-  const list = set[index] as CheckList;
-  const old = new Map(list.pairs.map((p) => [p.id, p]));
-  const fresh = formPairs(stream.locals, stream.remotes, role);
-  const foundations = new Map<string, boolean>();
-  for (const p of set.flatMap((l) => l.pairs)) foundations.set(p.foundation, (foundations.get(p.foundation) ?? false) || p.state === 'succeeded');
-  const room = Math.max(0, maxPairs - set.reduce((n, l) => n + l.pairs.length, 0));
-  const added: CandidatePair[] = [];
-  const open = fresh.filter((f) => !old.has(f.id) && !hasNomination(list, f.component));
-  for (const p of open.slice(0, room).sort(byComponentThenPriority)) {
-    const wake = foundations.get(p.foundation) ?? true;
-    foundations.set(p.foundation, foundations.get(p.foundation) ?? false);
-    added.push({ ...p, state: wake ? 'waiting' : 'frozen' });
-  }
-  const refreshed = new Map(fresh.map((p) => [p.id, p]));
-  const kept = list.pairs.map((p) => {
-    const f = refreshed.get(p.id);
-    return f === undefined ? p : { ...p, local: f.local, remote: f.remote, foundation: f.foundation, priority: f.priority, localPriority: f.localPriority };
-  });
-  const candidatesComplete = stream.candidatesComplete ?? list.candidatesComplete;
-  const components = streamComponents(stream.locals, stream.remotes);
-  const next: CheckList = { ...list, pairs: [...kept, ...added].sort(comparePairs), components, candidatesComplete };
-  return replace(set, index, next).map(evaluate);
-}
-
-/** Trickle ICE: both sides' candidates are all known for check list `index`; it may now fail. */
-export function endOfCandidates(set: CheckListSet, index: number): CheckList[] {
-  return replace(set, index, { ...(set[index] as CheckList), candidatesComplete: true }).map(evaluate);
-}
-
 /** After a role change (§7.3.1.1), pair priorities are recomputed and the lists sorted again. */
 export function changeRole(set: CheckListSet, role: IceRole): CheckList[] {
   return set.map((l) => ({
@@ -339,10 +307,10 @@ export function iceState(set: CheckListSet): CheckListState {
   return 'running';
 }
 
-// ---- internals ----
+// ---- internals (the exported ones are shared with trickle.ts, not part of the package API) ----
 
 /** §6.1.2.6 and §6.1.4.2's order for choosing within a foundation: lowest component, then highest priority. */
-function byComponentThenPriority(a: CandidatePair, b: CandidatePair): number {
+export function byComponentThenPriority(a: CandidatePair, b: CandidatePair): number {
   return a.component !== b.component ? a.component - b.component : comparePairs(a, b);
 }
 
@@ -352,7 +320,8 @@ function findPair(set: CheckListSet, index: number, id: string): CandidatePair {
   return pair;
 }
 
-function replace(set: CheckListSet, index: number, list: CheckList): CheckList[] {
+/** The set with check list `index` replaced. */
+export function replace(set: CheckListSet, index: number, list: CheckList): CheckList[] {
   return set.map((l, i) => (i === index ? list : l));
 }
 
@@ -360,7 +329,8 @@ function setPairState(list: CheckList, id: string, state: CandidatePair['state']
   return { ...list, pairs: list.pairs.map((p) => (p.id === id ? { ...p, state, nominate: nominate ?? p.nominate } : p)) };
 }
 
-function hasNomination(list: CheckList, component: number): boolean {
+/** Whether `component` of the check list has a nominated valid pair. */
+export function hasNomination(list: CheckList, component: number): boolean {
   return list.valid.some((v) => v.nominated && v.pair.component === component);
 }
 
@@ -399,7 +369,7 @@ function concludeComponent(set: CheckListSet, index: number, component: number):
  * "Succeeded", a state §6.1.2.1 does not define: the list runs on until the
  * nomination completes it.)
  */
-function evaluate(list: CheckList): CheckList {
+export function evaluate(list: CheckList): CheckList {
   if (list.final) return list;
   const nominated = new Set(list.valid.filter((v) => v.nominated).map((v) => v.pair.component));
   if (list.components.length > 0 && list.components.every((c) => nominated.has(c))) return { ...list, state: 'completed', final: true };

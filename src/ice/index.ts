@@ -7,7 +7,8 @@
  * - priority.ts: candidate priorities (§5.1.2) as libwebrtc chooses them, PRIORITY of checks (§7.1.1), pair priority (§6.1.2.3);
  * - foundation.ts: foundations (§5.1.1.3);
  * - pairing.ts: forming, ordering, pruning and limiting pairs (§6.1.2.2-§6.1.2.5, RFC 6544 §6.2);
- * - checklist.ts: check lists, their states, the triggered-check queue, the valid list and nomination (§6.1.2.6-§8.1.2).
+ * - checklist.ts: check lists, their states, the triggered-check queue, the valid list and nomination (§6.1.2.6-§8.1.2);
+ * - trickle.ts: check lists that grow as candidates trickle in (RFC 8838).
  *
  * Candidate lines themselves (RFC 8839) are the wire's: src/wire/ice-candidate.ts.
  */
@@ -61,12 +62,11 @@ export {
   type PairState,
 } from './pairing.js';
 export {
-  addCandidates,
   changeRole,
   checkFailed,
   checkSucceeded,
-  endOfCandidates,
   formCheckListSet,
+  hasNomination,
   iceState,
   nextCheck,
   nominate,
@@ -83,3 +83,4 @@ export {
   type ScheduledCheck,
   type ValidPair,
 } from './checklist.js';
+export { addCandidates, endOfCandidates } from './trickle.js';

@@ -2,12 +2,11 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import type { IceCandidate } from '../../src/wire/ice-candidate.js';
 import { isOwnBase, type LocalCandidate } from '../../src/ice/candidate.js';
+import { addCandidates, endOfCandidates } from '../../src/ice/trickle.js';
 import {
-  addCandidates,
   changeRole,
   checkFailed,
   checkSucceeded,
-  endOfCandidates,
   formCheckListSet,
   iceState,
   nextCheck,
@@ -268,6 +267,19 @@ describe('nomination (§7.2.5.3.4, §7.3.1.5, §8.1)', () => {
     const done = checkSucceeded(c.set, 0, c.pair.id, h, 'controlled').set;
     expect(done[0]!.state).toBe('completed');
     expect(selectedPair(done[0]!, 1)?.pair.remote).toEqual(r2);
+  });
+
+  it('a late answer to an older, ordinary transaction does not count as the nomination', () => {
+    const set0 = formCheckListSet([{ locals: [h], remotes: [r1] }], { role: 'controlling' });
+    const c = nextCheck(set0, 0, 'controlling')!;
+    const ok = checkSucceeded(c.set, 0, c.pair.id, h, 'controlling').set;
+    const queued = nominate(ok, 0, c.pair.id);
+    const late = checkSucceeded(queued, 0, c.pair.id, h, 'controlling', false).set;
+    expect(late[0]!.valid[0]!.nominated).toBe(false);
+    expect(late[0]!.triggered).toEqual([c.pair.id]);
+    const again = nextCheck(late, 0, 'controlling')!;
+    expect(again.useCandidate).toBe(true);
+    expect(checkSucceeded(again.set, 0, again.pair.id, h, 'controlling', again.pair.nominate).set[0]!.state).toBe('completed');
   });
 
   it('a failed nomination removes the valid pair and fails the check list for good', () => {
