@@ -99,6 +99,16 @@ export type Arrival = { readonly t: number } & (
   | { readonly kind: 'garbage'; readonly bytes: Uint8Array }
 );
 
+export interface RequestOptions {
+  readonly sign?: boolean;
+  readonly transactionId?: Uint8Array;
+  /** Sign as this user (with `key`) instead of the client's own. */
+  readonly username?: string;
+  readonly key?: Uint8Array;
+  /** Credential attributes to leave out of a signed request. */
+  readonly omit?: readonly ('USERNAME' | 'REALM' | 'NONCE')[];
+}
+
 export interface ClientOptions {
   readonly transport?: 'udp' | 'tcp';
   readonly username?: string;
@@ -168,13 +178,21 @@ export class Client {
     else this.stream!.write(bytes);
   }
 
-  /** Encodes and sends a request; signed with USERNAME, REALM, NONCE and MESSAGE-INTEGRITY unless `sign` is false. */
-  sendRequest(method: number, attributes: readonly StunAttribute[], options: { sign?: boolean; transactionId?: Uint8Array; key?: Uint8Array } = {}): Uint8Array {
+  /**
+   * Encodes and sends a request; signed with USERNAME, REALM, NONCE and MESSAGE-INTEGRITY unless `sign`
+   * is false (as another `username` with its `key`, or leaving out the attributes in `omit`).
+   */
+  sendRequest(method: number, attributes: readonly StunAttribute[], options: RequestOptions = {}): Uint8Array {
     const transactionId = options.transactionId ?? this.nextTransactionId();
     const sign = options.sign ?? this.nonce !== undefined;
     const all: StunAttribute[] = [...attributes];
     if (sign) {
-      all.push({ type: 'USERNAME', value: this.username }, { type: 'REALM', value: this.realm ?? REALM }, { type: 'NONCE', value: this.nonce ?? 'none' }, { type: 'MESSAGE-INTEGRITY' });
+      const credentials: StunAttribute[] = [
+        { type: 'USERNAME', value: options.username ?? this.username },
+        { type: 'REALM', value: this.realm ?? REALM },
+        { type: 'NONCE', value: this.nonce ?? 'none' },
+      ];
+      all.push(...credentials.filter((a) => !(options.omit ?? []).includes(a.type as 'USERNAME')), { type: 'MESSAGE-INTEGRITY' });
     }
     all.push({ type: 'FINGERPRINT' });
     this.sendBytes(encodeStunMessage({ method, class: 'request', transactionId, attributes: all }, sign ? { key: options.key ?? this.key } : {}));
@@ -182,7 +200,7 @@ export class Client {
   }
 
   /** Sends a request and runs the world until its response arrives; remembers REALM and NONCE from 401/438. */
-  request(method: number, attributes: readonly StunAttribute[], options: { sign?: boolean; transactionId?: Uint8Array; key?: Uint8Array } = {}): DecodedStunMessage {
+  request(method: number, attributes: readonly StunAttribute[], options: RequestOptions = {}): DecodedStunMessage {
     const transactionId = this.sendRequest(method, attributes, options);
     const response = this.awaitResponse(transactionId);
     const code = findAttribute(response, 'ERROR-CODE')?.value.code;

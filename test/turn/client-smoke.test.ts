@@ -1,0 +1,34 @@
+import { expect, it } from 'vitest';
+import { createWorld } from '../../src/sim/index.js';
+import { datagramFlow } from '../../src/stun/index.js';
+import { startSimTurnServer, startTurnClient, type TurnClientNotification } from '../../src/turn/index.js';
+
+it('smoke', () => {
+  const world = createWorld({ hosts: [{ id: 'turn', address: '198.51.100.1' }, { id: 'alice', address: '203.0.113.10' }, { id: 'peer', address: '192.0.2.20' }] }, { seed: 1 });
+  const server = startSimTurnServer(world, 'turn', { config: { realm: 'example.org', users: { alice: 'pw' } } });
+  const socket = world.host('alice').bindUdp();
+  const client = startTurnClient({ flow: datagramFlow(socket, server.address), credentials: { username: 'alice', password: 'pw' }, random: world.random.fork('alice'), trace: world.trace, agent: 'alice' }, { clock: world.clock });
+  const told: TurnClientNotification[] = [];
+  for (const t of ['turn.allocated', 'turn.permission', 'turn.channel', 'turn.data', 'turn.refused', 'turn.ended', 'turn.refreshed'] as const) client.on(t, (e) => told.push(e));
+  world.runFor(1000);
+  const allocation = client.getSnapshot().context.allocation!;
+  expect(allocation).toBeDefined();
+  const peer = world.host('peer').bindUdp({ port: 5000 });
+  const got: string[] = [];
+  peer.onMessage((d, from) => { got.push(new TextDecoder().decode(d)); peer.send(new TextEncoder().encode('pong'), from); });
+  client.send({ type: 'permission.create', peers: [{ address: '192.0.2.20', port: 5000 }] });
+  world.runFor(1000);
+  client.send({ type: 'send', peer: { address: '192.0.2.20', port: 5000 }, data: new TextEncoder().encode('ping') });
+  world.runFor(1000);
+  client.send({ type: 'channel.bind', peer: { address: '192.0.2.20', port: 5000 } });
+  world.runFor(1000);
+  client.send({ type: 'send', peer: { address: '192.0.2.20', port: 5000 }, data: new TextEncoder().encode('ping2') });
+  world.runFor(3_600_000);
+  client.send({ type: 'release' });
+  world.runFor(1000);
+  console.log(told.map((t) => JSON.stringify(t)).join('\n'));
+  console.log(got);
+  console.log(client.getSnapshot().status, client.getSnapshot().output, world.clock.pending);
+  const kinds = world.trace.records.filter((r) => r.kind.startsWith('turn.client') || r.kind === 'stun.request').map((r) => `${r.t} ${r.kind} ${JSON.stringify(r)}`);
+  console.log(kinds.slice(0, 30).join('\n'));
+});
