@@ -34,25 +34,17 @@ export function startTurnClient(input: TurnClientInput, options: TurnClientRunOp
 
 export type AllocationResult = { readonly ok: true; readonly allocation: TurnAllocation } | { readonly ok: false; readonly end: TurnClientEnd };
 
-/** Settles once the client holds an allocation, or has ended without one. Never rejects: failures are values. */
+/** Settles once the client has had an allocation, or has ended without one. Never rejects: failures are values. */
 export function allocationOf(actor: TurnClientActor): Promise<AllocationResult> {
   return new Promise((resolve) => {
     const check = (): boolean => {
       const snapshot = actor.getSnapshot();
       const allocation = snapshot.context.allocation;
-      if (snapshot.status === 'done') {
-        resolve(allocation !== undefined && snapshot.output?.kind === 'released' ? { ok: true, allocation } : { ok: false, end: snapshot.output ?? { kind: 'transport-closed', reason: 'stopped' } });
-        return true;
-      }
-      if (snapshot.status !== 'active') {
-        resolve({ ok: false, end: { kind: 'transport-closed', reason: `the actor is ${snapshot.status}` } });
-        return true;
-      }
-      if (allocation !== undefined) {
-        resolve({ ok: true, allocation });
-        return true;
-      }
-      return false;
+      if (allocation !== undefined) resolve({ ok: true, allocation });
+      else if (snapshot.status === 'done') resolve({ ok: false, end: snapshot.output ?? { kind: 'transport-closed', reason: 'stopped' } });
+      else if (snapshot.status !== 'active') resolve({ ok: false, end: { kind: 'transport-closed', reason: `the actor is ${snapshot.status}` } });
+      else return false;
+      return true;
     };
     if (check()) return;
     const subscription = actor.subscribe({

@@ -46,3 +46,24 @@ export { judgeChannelData, judgePeerDatagram, judgeSend, type ToClient, type ToP
 export type { AllocationEndReason, RelayFraming, TurnTrace, TurnTransportKind } from './server-trace.js';
 export { TURN_PORT, simRelayBinder, startSimTurnServer, type SimTurnServer, type SimTurnServerOptions } from './server-sim.js';
 export { nodeRelayBinder, startNodeTurnServer, type NodeTurnServer, type NodeTurnServerOptions } from './server-node.js';
+
+// ---- client ---------------------------------------------------------------------
+export { turnClientMachine, type TurnClientActor, type TurnClientEvent } from './client-machine.js';
+export { allocationOf, endOfClient, startTurnClient, type AllocationResult, type TurnClientRunOptions } from './client-run.js';
+export type {
+  RequestFailure,
+  TurnAllocation,
+  TurnClientCommand,
+  TurnClientEnd,
+  TurnClientEndKind,
+  TurnClientInput,
+  TurnClientListener,
+  TurnClientNotification,
+  TurnClientNotificationSource,
+  TurnCredentials,
+} from './client-types.js';
+export type { TurnClientContext } from './client-context.js';
+export type { ChannelEntry, PermissionEntry } from './client-peers.js';
+export { buildRequest, judgeOutcome, type ClientAuth, type RequestVerdict, type SignedRequest, type TurnRequestPurpose } from './client-requests.js';
+export { CHANNEL_REFRESH_MS, DEFAULT_KEEPALIVE_INTERVAL_MS, PERMISSION_REFRESH_MS, allocationRefreshDelayMs } from './client-timing.js';
+export type { TurnClientFraming, TurnClientTrace } from './client-trace.js';
