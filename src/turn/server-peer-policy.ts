@@ -56,8 +56,11 @@ export function compilePeerPolicy(spec: PeerPolicySpec = {}): PeerPolicy {
   const deny = (spec.deny ?? DEFAULT_DENIED_PEERS).map(parsePrefix);
   return {
     verdict(ip) {
-      const bytes = parseIPv4(ip) ?? parseIPv6(ip);
-      if (bytes === null) return { allowed: false, reason: `${ip} is not an IP address` };
+      const parsed = parseIPv4(ip) ?? parseIPv6(ip);
+      if (parsed === null) return { allowed: false, reason: `${ip} is not an IP address` };
+      // An IPv4-mapped IPv6 address (::ffff:a.b.c.d, RFC 4291 §2.5.5.2) reaches the IPv4 host from a
+      // dual-stack socket: judge it as that IPv4 address, or it would slip past every IPv4 prefix.
+      const bytes = isIPv4Mapped(parsed) ? parsed.subarray(12) : parsed;
       const denied = deny.find((p) => contains(p, bytes));
       if (denied !== undefined) return { allowed: false, reason: `${ip} is in the denied prefix ${denied.text}` };
       if (allow.length > 0 && !allow.some((p) => contains(p, bytes))) {
@@ -79,6 +82,10 @@ function parsePrefix(text: string): Prefix {
     throw new PeerPolicyError(`peer policy entry ${JSON.stringify(text)}: the prefix length must be 0-${bits}`);
   }
   return { text, bytes, length };
+}
+
+function isIPv4Mapped(ip: Uint8Array): boolean {
+  return ip.length === 16 && ip.subarray(0, 10).every((b) => b === 0) && ip[10] === 0xff && ip[11] === 0xff;
 }
 
 /** True when `ip` (4 or 16 bytes) lies inside `prefix`; an IPv4 prefix never holds an IPv6 address or the reverse. */
