@@ -67,6 +67,7 @@ export interface CheckListOptions {
 export interface ScheduledCheck {
   readonly set: CheckList[];
   readonly list: number;
+  /** Now in progress. Its `nominate` goes back with the answer, as `nominating` of checkSucceeded or checkFailed. */
   readonly pair: CandidatePair;
   /** From the triggered-check queue (§6.1.4.2 step 1) or an ordinary check. */
   readonly triggered: boolean;
@@ -137,8 +138,9 @@ export function setInitialStates(set: CheckListSet): CheckList[] {
  * when no check list has anything to check (step 4).
  */
 export function nextCheck(set: CheckListSet, start: number, role: IceRole): ScheduledCheck | undefined {
-  for (let k = 0; k < set.length; k++) {
-    const index = (start + k) % set.length;
+  const n = set.length;
+  for (let k = 0; k < n; k++) {
+    const index = (((start + k) % n) + n) % n;
     let list = set[index] as CheckList;
     if (list.state !== 'running') continue;
 

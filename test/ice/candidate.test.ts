@@ -1,4 +1,4 @@
-import { fc, test } from '@fast-check/vitest';
+import { test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { baseKey, candidateAddressKey, eliminateRedundantCandidates, findLocalCandidate, isOwnBase, isRedundantWith } from '../../src/ice/candidate.js';
 import { host, localCandidates, relay, srflx } from './support.js';

@@ -1,7 +1,5 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import type { IceCandidate } from '../../src/wire/ice-candidate.js';
-import { isOwnBase, type LocalCandidate } from '../../src/ice/candidate.js';
 import { addCandidates, endOfCandidates } from '../../src/ice/trickle.js';
 import {
   changeRole,
@@ -15,13 +13,12 @@ import {
   selectedPair,
   setInitialStates,
   type CheckList,
-  type CheckListSet,
   type DataStream,
 } from '../../src/ice/checklist.js';
-import { computeFoundation, remotePeerReflexiveFoundation } from '../../src/ice/foundation.js';
+import { remotePeerReflexiveFoundation } from '../../src/ice/foundation.js';
 import { comparePairs, formPairs, pairId, type CandidatePair } from '../../src/ice/pairing.js';
-import { pairPriorityFor, peerReflexivePriority, type IceRole } from '../../src/ice/priority.js';
-import { host, localCandidates, remote, remoteCandidates, srflx } from './support.js';
+import { pairPriorityFor, type IceRole } from '../../src/ice/priority.js';
+import { host, localCandidates, prflxFor, remote, remoteCandidates, srflx } from './support.js';
 
 /** A check list of the given pairs, as formCheckListSet would start it. */
 function list(pairs: CandidatePair[], components = [1]): CheckList {
@@ -33,20 +30,6 @@ function pairWith(foundation: string, port: number, component = 1, priority = 10
   const local = { ...host('10.0.0.1', port, { component }), foundation };
   const r = remote('192.0.2.1', 7000, priority, 'x', { component });
   return { id: pairId(local, r), local, remote: r, component, foundation, priority: BigInt(priority + port), localPriority: local.priority, state: 'frozen', nominate: false };
-}
-
-/** The local candidate a response maps to behind a NAT: a new peer-reflexive one (§7.2.5.3.1). */
-function prflxFor(local: LocalCandidate, priority = peerReflexivePriority(local.priority, local.transport)): LocalCandidate {
-  const address = local.address.includes(':') ? '2001:db8::77' : '203.0.113.77';
-  return {
-    ...local,
-    type: 'prflx',
-    address,
-    port: local.port + 1,
-    priority,
-    foundation: computeFoundation({ type: 'prflx', transport: local.transport, baseAddress: local.base.address }),
-    base: local.base,
-  };
 }
 
 const stateOf = (l: CheckList) => Object.fromEntries(l.pairs.map((p) => [p.foundation, p.state]));
@@ -301,120 +284,4 @@ describe('nomination (§7.2.5.3.4, §7.3.1.5, §8.1)', () => {
     expect(swapped.pairs.map((p) => p.priority)).toEqual(formPairs([lo, hi], [peerHigh], 'controlled').map((p) => p.priority));
     expect(set[0]!.pairs.map((p) => p.priority)).not.toEqual(swapped.pairs.map((p) => p.priority));
   });
-});
-
-// ---- random runs of whole check list sets ----
-
-function invariants(set: CheckListSet): void {
-  for (const l of set) {
-    for (let i = 1; i < l.pairs.length; i++) expect(comparePairs(l.pairs[i - 1]!, l.pairs[i]!)).toBeLessThan(0);
-    for (const p of l.pairs) expect([p.local.component, p.remote.component]).toEqual([p.component, p.component]);
-    for (const p of l.pairs) expect(isOwnBase(p.local)).toBe(true);
-    expect(new Set(l.triggered).size).toBe(l.triggered.length);
-    for (const id of l.triggered) expect(l.pairs.some((p) => p.id === id)).toBe(true);
-    for (const v of l.valid) expect(v.pair.state).toBe('succeeded');
-    for (const c of new Set(l.valid.map((v) => v.pair.component))) {
-      const nominated = l.valid.filter((v) => v.nominated && v.pair.component === c).length;
-      expect(nominated).toBeLessThanOrEqual(1);
-      if (nominated === 1) expect(l.pairs.some((p) => p.component === c)).toBe(false);
-    }
-    if (l.state === 'completed') for (const c of l.components) expect(selectedPair(l, c)).toBeDefined();
-  }
-}
-
-const world = fc.record({
-  streams: fc.array(fc.record({ locals: localCandidates, remotes: remoteCandidates }), { minLength: 1, maxLength: 2 }),
-  role: fc.constantFrom<IceRole>('controlling', 'controlled'),
-  /** Which remote addresses answer, and which of our checks come back through a NAT. */
-  reachable: fc.func(fc.boolean()),
-  natted: fc.func(fc.boolean()),
-});
-
-describe('check list runs', () => {
-  test.prop([world, fc.array(fc.tuple(fc.constantFrom('tick', 'succeed', 'fail', 'request', 'nominate'), fc.nat(), fc.boolean()), { maxLength: 60 })], { numRuns: 300 })(
-    'any sequence of checks, answers, requests and nominations keeps the check lists consistent',
-    ({ streams, role }, actions) => {
-      let set: CheckListSet = formCheckListSet(streams, { role });
-      const inFlight: [number, string][] = [];
-      let start = 0;
-      const drop = (ids: readonly string[]) => ids.forEach((id) => inFlight.splice(inFlight.findIndex((f) => f[1] === id), 1));
-      for (const [action, n, flag] of actions) {
-        invariants(set);
-        if (action === 'tick') {
-          const c = nextCheck(set, start, role);
-          if (c === undefined) continue;
-          expect(c.set[c.list]!.pairs.find((p) => p.id === c.pair.id)?.state).toBe('in-progress');
-          expect(set[c.list]!.state).toBe('running');
-          set = c.set;
-          start = c.list + 1;
-          if (!inFlight.some((f) => f[1] === c.pair.id)) inFlight.push([c.list, c.pair.id]);
-        } else if ((action === 'succeed' || action === 'fail') && inFlight.length > 0) {
-          const [index, id] = inFlight.splice(n % inFlight.length, 1)[0]!;
-          const pair = set[index]!.pairs.find((p) => p.id === id);
-          if (action === 'fail' || pair === undefined) set = checkFailed(set, index, id);
-          else {
-            const u = checkSucceeded(set, index, id, flag ? prflxFor(pair.local) : pair.local, role);
-            set = u.set;
-            drop(u.cancel);
-          }
-        } else if (action === 'request') {
-          const index = n % set.length;
-          const locals = streams[index]!.locals.filter(isOwnBase);
-          const remotes: IceCandidate[] = [...streams[index]!.remotes, remote('198.51.100.77', 4242, 1_234_567, 'prflx-1', { type: 'prflx' })];
-          const local = locals[n % Math.max(1, locals.length)];
-          const from = remotes.filter((r) => local !== undefined && r.component === local.component && r.transport === local.transport)[n % 3];
-          if (local === undefined || from === undefined) continue;
-          const u = requestReceived(set, index, local, from, role, flag);
-          set = u.set;
-          drop(u.cancel);
-        } else if (action === 'nominate' && role === 'controlling') {
-          const index = n % set.length;
-          const l = set[index]!;
-          const v = l.valid.find((x) => !l.valid.some((y) => y.nominated && y.pair.component === x.pair.component));
-          if (v !== undefined && l.pairs.some((p) => p.id === v.generatedBy)) set = nominate(set, index, v.pair.id);
-        }
-      }
-      invariants(set);
-    },
-  );
-
-  test.prop([world], { numRuns: 300 })(
-    'checking every pair to the end: a check list completes exactly when each of its components has a pair that answers',
-    ({ streams, role, reachable, natted }) => {
-      let set: CheckListSet = formCheckListSet(streams, { role: 'controlling' });
-      const answers = (p: CandidatePair) => reachable(`${p.remote.address}:${p.remote.port}/${p.local.address}`);
-      const initial = set.map((l) => ({ components: l.components, pairs: l.pairs }));
-      let start = 0;
-      for (let steps = 0; steps < 10_000; steps++) {
-        const c = nextCheck(set, start, 'controlling');
-        if (c !== undefined) {
-          start = c.list + 1;
-          set = answers(c.pair) ? checkSucceeded(c.set, c.list, c.pair.id, natted(c.pair.id) ? prflxFor(c.pair.local) : c.pair.local, 'controlling').set : checkFailed(c.set, c.list, c.pair.id);
-          invariants(set);
-          continue;
-        }
-        // Nothing left to check: nominate the best valid pair of each component that has none (§8.1.1).
-        let nominated = false;
-        set.forEach((l, i) => {
-          if (l.state !== 'running') return;
-          for (const component of l.components) {
-            if (selectedPair(l, component) !== undefined) continue;
-            const best = l.valid.filter((v) => v.pair.component === component).sort((a, b) => comparePairs(a.pair, b.pair))[0];
-            if (best !== undefined && !set[i]!.triggered.includes(best.generatedBy)) {
-              set = nominate(set, i, best.pair.id);
-              nominated = true;
-            }
-          }
-        });
-        if (!nominated) break;
-      }
-      set.forEach((l, i) => {
-        const { components, pairs } = initial[i]!;
-        const works = components.length > 0 && components.every((k) => pairs.some((p) => p.component === k && answers(p)));
-        expect(l.state, `check list ${i}`).toBe(works ? 'completed' : 'failed');
-      });
-      expect(iceState(set)).toBe(set.every((l) => l.state === 'completed') ? 'completed' : set.every((l) => l.state === 'failed') ? 'failed' : 'running');
-      void role;
-    },
-  );
 });

@@ -8,7 +8,7 @@ import { fc } from '@fast-check/vitest';
 import type { CandidateTransport, IceCandidate, TcpType } from '../../src/wire/ice-candidate.js';
 import type { LocalCandidate } from '../../src/ice/candidate.js';
 import { computeFoundation } from '../../src/ice/foundation.js';
-import { libwebrtcPriority, type RelayProtocol } from '../../src/ice/priority.js';
+import { libwebrtcPriority, peerReflexivePriority, type RelayProtocol } from '../../src/ice/priority.js';
 
 export interface BuildOptions {
   readonly component?: number;
@@ -67,6 +67,20 @@ export function relay(address: string, port: number, o: BuildOptions & { server?
     base: { address, port },
     server,
     relayProtocol: o.relayProtocol ?? 'udp',
+  };
+}
+
+/** The local candidate a response maps to behind a NAT: a new peer-reflexive one (§7.2.5.3.1). */
+export function prflxFor(local: LocalCandidate, priority = peerReflexivePriority(local.priority, local.transport)): LocalCandidate {
+  const address = local.address.includes(':') ? '2001:db8::77' : '203.0.113.77';
+  return {
+    ...local,
+    type: 'prflx',
+    address,
+    port: local.port + 1,
+    priority,
+    foundation: computeFoundation({ type: 'prflx', transport: local.transport, baseAddress: local.base.address }),
+    base: local.base,
   };
 }
 
