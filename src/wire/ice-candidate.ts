@@ -7,8 +7,10 @@
  *               *(<extension-att-name> <extension-att-value>)
  *
  * The grammar is RFC 8839 §5.1 (which took it over from RFC 5245 §15.1);
- * `tcptype active|passive|so` is the extension RFC 6544 §4.5 defines for
- * ICE-TCP; `a=end-of-candidates` is RFC 8840 §8.1 (via RFC 8838 §9).
+ * `tcptype active|passive|so`, right after `rport`, is what RFC 6544 §4.5
+ * adds for ICE-TCP (its grammar requires it on TCP candidates; Chrome of 2014
+ * left it out, libwebrtc still reads such lines, and so does this codec); `a=end-of-candidates` is the SDP attribute of RFC 8840 (§8) that
+ * carries trickle ICE's end-of-candidates indication (RFC 8838).
  *
  * Why this file keeps the spelling of what it read: the tests hold every
  * candidate line real browsers wrote (test/wire/ice-candidate.test.ts) and ask
@@ -89,12 +91,15 @@ export type CandidateParseErrorCode =
   | 'unknown-candidate-type'
   | 'bad-related-address'
   | 'bad-related-port'
-  /** `raddr` or `rport` after the extensions started, where they mean nothing. */
-  | 'misplaced-related-address'
+  /**
+   * `raddr`, `rport` or `tcptype` among the extensions: the grammars put them
+   * right after the candidate type, in that order (RFC 8839 §5.1, RFC 6544
+   * §4.5), and a second one means nothing.
+   */
+  | 'misplaced-keyword'
   /** `tcptype` with a value other than active, passive, so (RFC 6544 §4.5). */
   | 'bad-tcptype'
   | 'tcptype-on-udp'
-  | 'duplicate-tcptype'
   /** An extension name that is not an RFC 3261 `token`. */
   | 'bad-extension-name'
   /** An extension value that is not visible ASCII (`*VCHAR`). */
@@ -111,7 +116,7 @@ export type CandidateParseResult =
   | { readonly ok: true; readonly candidate: IceCandidate; readonly prefix: CandidatePrefix }
   | { readonly ok: false; readonly error: CandidateParseError };
 
-/** RFC 8840 §8.1: no more candidates will follow for this data stream (this generation). */
+/** RFC 8840 §8: no more candidates will follow for this data stream (this generation). */
 export const END_OF_CANDIDATES = 'end-of-candidates';
 
 export type IceAttributeParseResult =
@@ -217,22 +222,23 @@ export function parseCandidate(text: string): CandidateParseResult {
   }
 
   let tcpType: TcpType | undefined;
+  if (at(i)?.text.toLowerCase() === 'tcptype') {
+    const name = at(i) as Field;
+    const value = at(i + 1);
+    if (candidateTransport !== 'tcp') return fail('tcptype-on-udp', 'tcptype is for TCP candidates (RFC 6544)', name.offset, name.text);
+    tcpType = value === undefined ? undefined : tcpTypeOf(value.text);
+    if (tcpType === undefined) return fail('bad-tcptype', 'tcptype must be active, passive or so', value?.offset ?? line.length, value?.text ?? '');
+    i += 2;
+  }
+
   const extensions: CandidateExtension[] = [];
   for (; i < fields.length; i += 2) {
     const name = fields[i] as Field;
     const value = fields[i + 1];
     if (value === undefined) return fail('extension-without-value', `extension "${name.text}" has no value`, name.offset, name.text);
     const lower = name.text.toLowerCase();
-    if (lower === 'raddr' || lower === 'rport') {
-      return fail('misplaced-related-address', `${lower} must come right after the candidate type`, name.offset, name.text);
-    }
-    if (lower === 'tcptype') {
-      if (tcpType !== undefined) return fail('duplicate-tcptype', 'tcptype appears twice', name.offset, name.text);
-      if (candidateTransport !== 'tcp') return fail('tcptype-on-udp', 'tcptype is for TCP candidates (RFC 6544)', name.offset, name.text);
-      const t = tcpTypeOf(value.text);
-      if (t === undefined) return fail('bad-tcptype', 'tcptype must be active, passive or so', value.offset, value.text);
-      tcpType = t;
-      continue;
+    if (lower === 'raddr' || lower === 'rport' || lower === 'tcptype') {
+      return fail('misplaced-keyword', `${lower} must come right after the candidate type (and raddr, rport), once`, name.offset, name.text);
     }
     const nameProblem = extensionNameProblem(name.text);
     if (nameProblem !== null) return fail('bad-extension-name', nameProblem, name.offset, name.text);
@@ -260,8 +266,7 @@ export function parseCandidate(text: string): CandidateParseResult {
 
 /**
  * Writes the candidate, by default in the W3C `RTCIceCandidate.candidate`
- * form (`candidate:…`); pass `'a=candidate:'` for an SDP line. `tcptype` is
- * written first among the extensions, where libwebrtc and Firefox write it.
+ * form (`candidate:…`); pass `'a=candidate:'` for an SDP line.
  * Throws {@link CandidateFormatError} if the result would not parse back.
  */
 export function serializeCandidate(candidate: IceCandidate, prefix: CandidatePrefix = 'candidate:'): string {

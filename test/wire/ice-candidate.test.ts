@@ -16,8 +16,8 @@ import { corpusFiles, corpusLines, manifestCandidateCounts } from '../ice/corpus
 const CODES: readonly CandidateParseErrorCode[] = [
   'line-break', 'not-a-candidate', 'empty-field', 'too-few-fields', 'bad-foundation', 'bad-component',
   'unsupported-transport', 'bad-priority', 'bad-address', 'bad-port', 'missing-typ', 'unknown-candidate-type',
-  'bad-related-address', 'bad-related-port', 'misplaced-related-address', 'bad-tcptype', 'tcptype-on-udp',
-  'duplicate-tcptype', 'bad-extension-name', 'bad-extension-value', 'extension-without-value',
+  'bad-related-address', 'bad-related-port', 'misplaced-keyword', 'bad-tcptype', 'tcptype-on-udp',
+  'bad-extension-name', 'bad-extension-value', 'extension-without-value',
 ];
 
 function parsed(text: string): IceCandidate {
@@ -150,10 +150,12 @@ describe('parseCandidate: refusals', () => {
     ['candidate:1 1 udp 1 10.0.0.1 5000 typ srflx raddr', 'bad-related-address', 49, ''],
     ['candidate:1 1 udp 1 10.0.0.1 5000 typ srflx raddr x rport 1', 'bad-related-address', 50, 'x'],
     ['candidate:1 1 udp 1 10.0.0.1 5000 typ srflx raddr 1.2.3.4 rport -1', 'bad-related-port', 64, '-1'],
-    ['candidate:1 1 udp 1 10.0.0.1 5000 typ srflx rport 1 raddr 1.2.3.4', 'misplaced-related-address', 52, 'raddr'],
+    ['candidate:1 1 udp 1 10.0.0.1 5000 typ srflx rport 1 raddr 1.2.3.4', 'misplaced-keyword', 52, 'raddr'],
     ['candidate:1 1 tcp 1 10.0.0.1 9 typ host tcptype listen', 'bad-tcptype', 48, 'listen'],
+    ['candidate:1 1 tcp 1 10.0.0.1 9 typ host tcptype', 'bad-tcptype', 47, ''],
     ['candidate:1 1 udp 1 10.0.0.1 9 typ host tcptype active', 'tcptype-on-udp', 40, 'tcptype'],
-    ['candidate:1 1 tcp 1 10.0.0.1 9 typ host tcptype so tcptype so', 'duplicate-tcptype', 51, 'tcptype'],
+    ['candidate:1 1 tcp 1 10.0.0.1 9 typ host tcptype so tcptype so', 'misplaced-keyword', 51, 'tcptype'],
+    ['candidate:1 1 tcp 1 10.0.0.1 9 typ host generation 0 tcptype so', 'misplaced-keyword', 53, 'tcptype'],
     [`${base} gen\u00e9ration 0`, 'bad-extension-name', 52, 'gen\u00e9ration'],
     [`${base} generation \u00ff`, 'bad-extension-value', 63, '\u00ff'],
     [`${base} generation 0 network-cost`, 'extension-without-value', 65, 'network-cost'],
