@@ -48,8 +48,9 @@ export function isIPv6LinkLocal(address: string): boolean {
 
 /**
  * The "Addr Pref" half of libwebrtc's local preference: its
- * `IPAddressPrecedence` (rtc_base/ip_address.cc), precedences from RFC 3484-bis
- * (later RFC 6724 §2.1) that prefer native IPv4 over 6to4 and Teredo:
+ * `IPAddressPrecedence` (rtc_base/ip_address.cc), a table after the RFC
+ * 3484-bis draft (RFC 6724 §2.1 has the same rows with other numbers) that
+ * prefers native IPv4 over 6to4 and Teredo:
  *
  *   IPv4 30 · IPv6 loopback 60 · ULA fc00::/7 50 · IPv4-mapped ::ffff:0:0/96 30
  *   6to4 2002::/16 20 · Teredo 2001::/32 10 · IPv4-compatible ::/96, site-local

@@ -23,10 +23,13 @@ import { addressPrecedence } from './address.js';
 export const RFC_TYPE_PREFERENCE: Readonly<Record<CandidateType, number>> = { host: 126, prflx: 110, srflx: 100, relay: 0 };
 
 /**
- * libwebrtc's type preferences (p2p_constants.h). Two departures from the
- * RFC's table, both within what it allows ("agents may take into account
- * factors such as latency, packet loss, cost", §5.1.2.2; RFC 6544 §4.2 lets
- * the preferences rank transports):
+ * libwebrtc's type preferences (p2p_constants.h). The values themselves are
+ * the agent's to choose (§5.1.2.2: "agents may take into account factors such
+ * as latency, packet loss, cost"), but in two places libwebrtc gives one
+ * candidate type several values, where §5.1.2.1 says the type preference
+ * "MUST be identical for all candidates of the same type". This module
+ * follows libwebrtc there too, so that the simulated agent ranks candidates
+ * as Chrome does (and writes the priorities Chrome writes):
  * - TCP candidates rank below every UDP candidate of the same type but above
  *   server-reflexive UDP: host TCP 90, prflx TCP 80 (a local TCP srflx does
  *   not exist in libwebrtc; this module gives it the UDP 100).
