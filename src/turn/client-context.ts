@@ -47,7 +47,7 @@ export function initialContext(input: TurnClientInput): TurnClientContext {
     input,
     server: endpointOf(input.flow.remote),
     random: input.random ?? cryptoRandom,
-    keepaliveMs: input.flow.transport === 'udp' && Number.isFinite(keepalive) && keepalive > 0 ? keepalive : 0,
+    keepaliveMs: input.flow.transport === 'udp' && Number.isFinite(keepalive) && keepalive > 0 ? Math.min(keepalive, 2 ** 31 - 1) : 0,
     auth: { username: input.credentials.username, password: input.credentials.password },
     attempt: FIRST_ATTEMPT_UNSIGNED,
     allocation: undefined,
@@ -91,8 +91,11 @@ export type Verdict =
 // Guards and actions ask about the same outcome several times; judge it once (an outcome belongs to one done event).
 const verdicts = new WeakMap<StunTransactionOutcome, Verdict>();
 
+/** What is judged: a request's purpose, or the release (a Refresh whose success carries nothing to read). */
+export type JudgedKind = TurnRequestPurpose['kind'] | 'release';
+
 /** What an outcome means for a request of `kind`, made with `attempt`. */
-export function verdictOf(context: TurnClientContext, outcome: StunTransactionOutcome, kind: TurnRequestPurpose['kind'], attempt: Attempt): Verdict {
+export function verdictOf(context: TurnClientContext, outcome: StunTransactionOutcome, kind: JudgedKind, attempt: Attempt): Verdict {
   let verdict = verdicts.get(outcome);
   if (verdict !== undefined) return verdict;
   const judged = judgeOutcome(outcome, context.auth, attempt);

@@ -15,7 +15,7 @@ export function endOf(context: TurnClientContext, event: { type: string }, kind:
   if (kind === 'expired') return { kind: 'expired', lifetime: context.allocation?.lifetime ?? 0 };
   const outcome = 'output' in event ? (event.output as StunTransactionOutcome) : undefined;
   if (outcome === undefined) return { kind: 'transport-closed', reason: `ended by ${event.type}` };
-  const verdict = verdictOf(context, outcome, kind === 'allocate-failed' ? 'allocate' : 'refresh', context.attempt);
+  const verdict = verdictOf(context, outcome, kind === 'allocate-failed' ? 'allocate' : kind === 'released' ? 'release' : 'refresh', context.attempt);
   if (kind === 'released') {
     if (verdict.verdict === 'success') return { kind: 'released', confirmed: true };
     const failure = failureOf(verdict);

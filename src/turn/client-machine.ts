@@ -28,7 +28,7 @@
  */
 import { assign, enqueueActions, sendTo, setup, type Actor, type ActorLogic, type ActorSystem, type ActorSystemInfo, type DoneActorEvent, type EventObject, type Snapshot } from 'xstate';
 import { stunTransactionMachine, type StunTransactionInput, type StunTransactionOutcome } from '../stun/transaction.js';
-import { freshAttempt, initialContext, notification, record, transactionInput, verdictOf, type TurnClientContext } from './client-context.js';
+import { freshAttempt, initialContext, notification, record, transactionInput, verdictOf, type JudgedKind, type TurnClientContext } from './client-context.js';
 import type { Effects, TimerEvent } from './client-effects.js';
 import { endOf, lifetimeOf } from './client-end.js';
 import { clientIo, encodeKeepalive, type ClientIoCommand, type ClientIoEvent } from './client-io.js';
@@ -51,6 +51,9 @@ export type TurnClientEvent = TurnClientCommand | ClientIoEvent | TimerEvent | R
  */
 const transaction = stunTransactionMachine as unknown as ActorLogic<Snapshot<StunTransactionOutcome>, EventObject, StunTransactionInput, ActorSystem<ActorSystemInfo>>;
 
+/** The longest delay timers take (setTimeout's signed 32-bit milliseconds). */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
 const COMMANDS: ReadonlySet<string> = new Set(['permission.create', 'permission.drop', 'channel.bind', 'send', 'refresh', 'release']);
 
 /** The outcome of an invoked transaction (Allocate, Refresh, release), if the event is its end. */
@@ -70,16 +73,19 @@ export const turnClientMachine = setup({
   delays: {
     /** libwebrtc's schedule: a minute before the lifetime ends (client-timing.ts). */
     refreshDelay: ({ context }) => allocationRefreshDelayMs(context.allocation?.lifetime ?? 0),
-    lifetimeEnd: ({ context }) => (context.allocation?.lifetime ?? 0) * 1000,
+    // Capped where timers overflow (2^31 - 1 ms, about 24.8 days): a server's LIFETIME is untrusted, and the Refresh comes within the hour anyway.
+    lifetimeEnd: ({ context }) => Math.min((context.allocation?.lifetime ?? 0) * 1000, LONGEST_TIMER_MS),
     keepalive: ({ context }) => context.keepaliveMs,
   },
   guards: {
     /** The invoked Allocate or Refresh (LIFETIME > 0 or 0) ended with this verdict. */
-    verdict: ({ context, event }, params: { kind: 'allocate' | 'refresh'; is: 'success' | 'retry' }) => {
+    verdict: ({ context, event }, params: { kind: JudgedKind; is: 'success' | 'retry' }) => {
       const outcome = outcomeOf(event);
       return outcome !== undefined && verdictOf(context, outcome, params.kind, context.attempt).verdict === params.is;
     },
     releaseWanted: ({ context }) => context.releaseWanted,
+    /** A `refresh` command's LIFETIME fits the attribute (RFC 8656 §18.2: 32 bits of seconds) and is not the release's 0. */
+    lifetimeAskable: ({ event }) => event.type === 'refresh' && (event.lifetime === undefined || (Number.isInteger(event.lifetime) && event.lifetime > 0 && event.lifetime <= 0xffffffff)),
     keepaliveOn: ({ context }) => context.keepaliveMs > 0,
   },
   actions: {
@@ -108,12 +114,13 @@ export const turnClientMachine = setup({
       enqueue.raise({ type: 'lifetime.renewed' });
     }),
     /** 401 or 438: new realm and nonce; the same request goes again (its invoked transaction restarts). */
-    learnChallenge: enqueueActions(({ context, event, enqueue }, params: { method: 'Allocate' | 'Refresh' }) => {
+    learnChallenge: enqueueActions(({ context, event, enqueue }, params: { kind: 'allocate' | 'refresh' | 'release' }) => {
       const outcome = outcomeOf(event);
-      const verdict = outcome && verdictOf(context, outcome, params.method === 'Allocate' ? 'allocate' : 'refresh', context.attempt);
+      const verdict = outcome && verdictOf(context, outcome, params.kind, context.attempt);
       if (verdict?.verdict !== 'retry') return;
       enqueue.assign({ auth: verdict.auth, attempt: { signed: true, staleRetried: context.attempt.staleRetried || verdict.why === 'stale-nonce' } });
-      enqueue(() => record(context, 'turn.client.allocation', { event: verdict.why === 'challenged' ? 'challenged' : 'stale-nonce', method: params.method }));
+      const method = params.kind === 'allocate' ? 'Allocate' : 'Refresh';
+      enqueue(() => record(context, 'turn.client.allocation', { event: verdict.why === 'challenged' ? 'challenged' : 'stale-nonce', method }));
     }),
     freshAttempt: assign({ attempt: ({ context }) => freshAttempt(context.auth) }),
     settleEnd: assign({ end: ({ context, event }, params: { kind: TurnClientEnd['kind'] }) => endOf(context, event, params.kind) }),
@@ -161,7 +168,7 @@ export const turnClientMachine = setup({
         src: 'transaction',
         input: ({ context }) => transactionInput(context, { kind: 'allocate', ...lifetimeOf(context.input.lifetime) }),
         onDone: [
-          { guard: { type: 'verdict', params: { kind: 'allocate', is: 'retry' } }, target: 'allocating', reenter: true, actions: { type: 'learnChallenge', params: { method: 'Allocate' } } },
+          { guard: { type: 'verdict', params: { kind: 'allocate', is: 'retry' } }, target: 'allocating', reenter: true, actions: { type: 'learnChallenge', params: { kind: 'allocate' } } },
           { guard: { type: 'verdict', params: { kind: 'allocate', is: 'success' } }, target: 'allocated', actions: 'learnAllocation' },
           { target: 'failed', actions: { type: 'settleEnd', params: { kind: 'allocate-failed' } } },
         ],
@@ -208,7 +215,12 @@ export const turnClientMachine = setup({
             waiting: {
               id: 'refreshWaiting',
               after: { refreshDelay: 'refreshing' },
-              on: { refresh: { target: 'refreshing', actions: 'askedLifetime' } },
+              on: {
+                refresh: [
+                  { guard: 'lifetimeAskable', target: 'refreshing', actions: 'askedLifetime' },
+                  { actions: { type: 'refuse', params: { reason: 'LIFETIME must be a whole number of seconds, 1 to 2^32 - 1 (release deletes the allocation)' } } },
+                ],
+              },
             },
             /** One Refresh; after a 438 it goes again with the new nonce, keeping the attempt (a second 438 fails). */
             refreshing: {
@@ -222,7 +234,7 @@ export const turnClientMachine = setup({
                     src: 'transaction',
                     input: ({ context }) => transactionInput(context, { kind: 'refresh', ...lifetimeOf(context.refreshLifetime ?? context.input.lifetime) }),
                     onDone: [
-                      { guard: { type: 'verdict', params: { kind: 'refresh', is: 'retry' } }, target: 'asking', reenter: true, actions: { type: 'learnChallenge', params: { method: 'Refresh' } } },
+                      { guard: { type: 'verdict', params: { kind: 'refresh', is: 'retry' } }, target: 'asking', reenter: true, actions: { type: 'learnChallenge', params: { kind: 'refresh' } } },
                       { guard: { type: 'verdict', params: { kind: 'refresh', is: 'success' } }, target: '#refreshWaiting', actions: 'learnLifetime' },
                       { target: '#turnClient.failed', actions: { type: 'settleEnd', params: { kind: 'refresh-failed' } } },
                     ],
@@ -257,7 +269,7 @@ export const turnClientMachine = setup({
             src: 'transaction',
             input: ({ context }) => transactionInput(context, { kind: 'refresh', lifetime: 0 }),
             onDone: [
-              { guard: { type: 'verdict', params: { kind: 'refresh', is: 'retry' } }, target: 'asking', reenter: true, actions: { type: 'learnChallenge', params: { method: 'Refresh' } } },
+              { guard: { type: 'verdict', params: { kind: 'release', is: 'retry' } }, target: 'asking', reenter: true, actions: { type: 'learnChallenge', params: { kind: 'release' } } },
               { target: '#turnClient.released', actions: { type: 'settleEnd', params: { kind: 'released' } } },
             ],
           },

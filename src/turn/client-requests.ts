@@ -166,14 +166,20 @@ export function readAllocation(response: DecodedStunMessage): { ok: true; alloca
     const missing = [relayed === undefined ? 'XOR-RELAYED-ADDRESS' : [], lifetime === undefined ? 'LIFETIME' : []].flat().join(' and ');
     return { ok: false, failure: { reason: `the Allocate success response lacks ${missing} (RFC 8656 §7.3)`, outcome: 'unusable-response' } };
   }
+  if (lifetime === 0) return { ok: false, failure: { reason: 'the Allocate success response grants LIFETIME 0', outcome: 'unusable-response' } };
   const mapped = findAttribute(response, 'XOR-MAPPED-ADDRESS')?.value;
   return { ok: true, allocation: { relayed: plainAddress(relayed), lifetime, ...(mapped !== undefined ? { mapped: plainAddress(mapped) } : {}) } };
 }
 
-/** LIFETIME of a Refresh success response (RFC 8656 §8.3), or why there is none. */
+/**
+ * LIFETIME of a Refresh success response (RFC 8656 §8.3), or why there is
+ * none. LIFETIME 0 to a Refresh that did not ask for it means the server
+ * deleted the allocation (RFC 8656 §8.2 grants 0 only to a request for 0).
+ */
 export function readLifetime(response: DecodedStunMessage): { ok: true; lifetime: number } | { ok: false; failure: RequestFailure } {
   const lifetime = findAttribute(response, 'LIFETIME')?.value;
   if (lifetime === undefined) return { ok: false, failure: { reason: 'the Refresh success response lacks LIFETIME (RFC 8656 §8.3)', outcome: 'unusable-response' } };
+  if (lifetime === 0) return { ok: false, failure: { reason: 'the Refresh success response grants LIFETIME 0: the allocation is deleted', outcome: 'unusable-response' } };
   return { ok: true, lifetime };
 }
 

@@ -46,6 +46,8 @@ export type ScriptedMethod = 'Allocate' | 'Refresh' | 'CreatePermission' | 'Chan
 export interface FakeServerOptions {
   /** LIFETIME of Allocate and Refresh successes (a Refresh asking for 0 gets 0). Default 600. */
   readonly lifetime?: number;
+  /** LIFETIME of Refresh successes instead, whatever was asked. */
+  readonly refreshLifetime?: number;
   readonly script?: Partial<Record<ScriptedMethod, Behaviour[]>>;
   /** Leave these attributes out of Allocate successes. */
   readonly omit?: readonly ('XOR-RELAYED-ADDRESS' | 'XOR-MAPPED-ADDRESS' | 'LIFETIME')[];
@@ -157,7 +159,7 @@ export class FakeTurnServer {
     }
     if (request.method === StunMethod.Refresh) {
       const asked = findAttribute(request, 'LIFETIME')?.value;
-      return omit.has('LIFETIME') ? [] : [{ type: 'LIFETIME', value: asked === 0 ? 0 : lifetime }];
+      return omit.has('LIFETIME') ? [] : [{ type: 'LIFETIME', value: this.options.refreshLifetime ?? (asked === 0 ? 0 : lifetime) }];
     }
     return [];
   }

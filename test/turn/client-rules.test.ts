@@ -85,6 +85,31 @@ describe('Refresh timing on virtual time (libwebrtc: a minute before the lifetim
   });
 });
 
+describe('lifetimes a server should not send, and one a client should not ask for', () => {
+  it('a Refresh success granting LIFETIME 0 means the allocation is gone: refresh-failed', () => {
+    const s = fakeScene({ refreshLifetime: 0 });
+    s.world.runFor(541_000);
+    expect(s.actor.getSnapshot().output).toMatchObject({ kind: 'refresh-failed', outcome: 'unusable-response', reason: expect.stringContaining('LIFETIME 0') });
+  });
+
+  it('LIFETIME 2^32 - 1 s neither overflows a timer nor delays the Refresh past 59 minutes', () => {
+    const s = fakeScene({ lifetime: 0xffffffff });
+    s.world.runFor(3_600_000);
+    expect(s.actor.getSnapshot().status).toBe('active');
+    expect(s.server.seen.filter((r) => r.method === 'Refresh').map((r) => r.t)).toEqual([40 + 3_540_000 + 20]);
+  });
+
+  it('refuses a refresh asking for LIFETIME 0 (that is a release) or more than 32 bits hold', () => {
+    const s = fakeScene();
+    s.world.runFor(1_000);
+    s.actor.send({ type: 'refresh', lifetime: 0 });
+    s.actor.send({ type: 'refresh', lifetime: 2 ** 32 });
+    s.world.runFor(1_000);
+    expect(s.told.filter((t) => t.type === 'turn.refused')).toHaveLength(2);
+    expect(s.server.seen.map((r) => r.method)).toEqual(['Allocate']);
+  });
+});
+
 describe('438 Stale Nonce (RFC 8489 §9.2.5): once per request', () => {
   it('Refresh: the new NONCE is used at once, and by later requests', () => {
     const s = fakeScene({ script: { Allocate: [{ kind: 'challenge' }], Refresh: [{ kind: 'stale' }] } });
