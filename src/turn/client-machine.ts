@@ -78,7 +78,7 @@ export const turnClientMachine = setup({
     keepalive: ({ context }) => context.keepaliveMs,
   },
   guards: {
-    /** The invoked Allocate or Refresh (LIFETIME > 0 or 0) ended with this verdict. */
+    /** The invoked Allocate, Refresh or release ended with this verdict. */
     verdict: ({ context, event }, params: { kind: JudgedKind; is: 'success' | 'retry' }) => {
       const outcome = outcomeOf(event);
       return outcome !== undefined && verdictOf(context, outcome, params.kind, context.attempt).verdict === params.is;
@@ -261,6 +261,11 @@ export const turnClientMachine = setup({
       on: {
         'io.closed': { target: 'released', actions: { type: 'settleEnd', params: { kind: 'released' } } },
         release: { actions: { type: 'refuse', params: { reason: 'already releasing' } } },
+        'permission.create': { actions: { type: 'refuse', params: { reason: 'the allocation is being released' } } },
+        'permission.drop': { actions: { type: 'refuse', params: { reason: 'the allocation is being released' } } },
+        'channel.bind': { actions: { type: 'refuse', params: { reason: 'the allocation is being released' } } },
+        send: { actions: { type: 'refuse', params: { reason: 'the allocation is being released' } } },
+        refresh: { actions: { type: 'refuse', params: { reason: 'the allocation is being released' } } },
       },
       states: {
         asking: {

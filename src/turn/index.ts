@@ -50,6 +50,7 @@ export { nodeRelayBinder, startNodeTurnServer, type NodeTurnServer, type NodeTur
 // ---- client ---------------------------------------------------------------------
 export { turnClientMachine, type TurnClientActor, type TurnClientEvent } from './client-machine.js';
 export { allocationOf, endOfClient, startTurnClient, type AllocationResult, type TurnClientRunOptions } from './client-run.js';
+export { relayedTransport } from './client-relayed-transport.js';
 export type {
   RequestFailure,
   TurnAllocation,

@@ -17,8 +17,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Trace } from '../../src/sim/index.js';
-import { bindUdp, connectTcp, datagramFlow, runStunTransaction, streamFlow, type NodeTcpTransport, type NodeUdpTransport, type StunFlow, type StunTransactionOutcome } from '../../src/stun/index.js';
-import { allocationOf, buildRequest, judgeOutcome, startTurnClient, type ClientAuth, type TurnClientActor, type TurnClientInput } from '../../src/turn/index.js';
+import { bindUdp, bindingRequest, connectTcp, datagramFlow, mappedAddress, runStunTransaction, startBindingServer, streamFlow, type NodeTcpTransport, type NodeUdpTransport, type StunFlow, type StunTransactionOutcome } from '../../src/stun/index.js';
+import { allocationOf, buildRequest, judgeOutcome, relayedTransport, startTurnClient, type ClientAuth, type TurnClientActor, type TurnClientInput } from '../../src/turn/index.js';
 import { startCoturn, type Coturn } from '../support/coturn.js';
 import { collect, pattern, text, waitFor } from './client-support.js';
 
@@ -151,6 +151,21 @@ describe.each(['udp', 'tcp'] as const)('our TURN client against coturn over %s',
       ['to-peer', 'channel-data'],
       ['from-peer', 'channel-data'],
     ]);
+  });
+
+  it('carries a STUN Binding check between the two relayed transport addresses (as ICE checks a relay pair), each allocation used as a socket', async () => {
+    const [a, b] = await Promise.all([allocated(transport, 'a'), allocated(transport, 'b')]);
+    a.actor.send({ type: 'permission.create', peers: [b.allocation.relayed] });
+    b.actor.send({ type: 'permission.create', peers: [a.allocation.relayed] });
+    await Promise.all([waitFor(a.actor, a.told, 'turn.permission'), waitFor(b.actor, b.told, 'turn.permission')]);
+    const server = startBindingServer({ socket: relayedTransport(b.actor) });
+    try {
+      const outcome = await runStunTransaction({ flow: datagramFlow(relayedTransport(a.actor), b.allocation.relayed), request: bindingRequest(), timing: { timeoutMs: 5_000 } });
+      expect(outcome, coturn.log()).toMatchObject({ kind: 'success', from: b.allocation.relayed });
+      expect(outcome.kind === 'success' && mappedAddress(outcome.response)).toEqual({ family: 'IPv4', ...a.allocation.relayed });
+    } finally {
+      server.stop();
+    }
   });
 
   it('refreshes on demand, and releases with LIFETIME 0: a later Refresh on the same 5-tuple gets 437', async () => {

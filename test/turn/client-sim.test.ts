@@ -17,8 +17,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createWorld, type NetworkProfileName, type SimTcpConnection, type SimUdpSocket, type TransportAddress, type World } from '../../src/sim/index.js';
-import { bindingRequest, datagramFlow, mappedAddress, startStunTransaction, streamFlow, type StunFlow } from '../../src/stun/index.js';
-import { startSimTurnServer, startTurnClient, type SimTurnServer, type TurnClientActor, type TurnClientInput, type TurnServerConfig } from '../../src/turn/index.js';
+import { bindingRequest, datagramFlow, mappedAddress, startBindingServer, startStunTransaction, streamFlow, type StunFlow } from '../../src/stun/index.js';
+import { relayedTransport, startSimTurnServer, startTurnClient, type SimTurnServer, type TurnClientActor, type TurnClientInput, type TurnServerConfig } from '../../src/turn/index.js';
 import { collect, pattern, runUntil, text } from './client-support.js';
 
 const REALM = 'example.org';
@@ -144,6 +144,37 @@ describe('the TURN client against our TURN server, in the simulator', () => {
     runUntil(s.world, () => bob.inbox.length === 5);
     expect(bob.inbox.map((m) => m.data)).toEqual([1, 2, 3, 4, 5].map((n) => pattern(n, n)));
     expect(s.world.trace.ofKind('stun.request').every((r) => r.transport === 'tcp')).toBe(true);
+  });
+});
+
+describe('the allocation as a socket (how ICE checks a relayed candidate)', () => {
+  it('a STUN Binding transaction through relayedTransport: the peer answers, and sees the relayed address', () => {
+    const s = scene('symmetric');
+    const alice = client(s, 'udp');
+    const allocation = allocate(s, alice);
+    const bob = peer(s);
+    startBindingServer({ socket: bob.socket, trace: s.world.trace, agent: 'bob' }, { clock: s.world.clock });
+    alice.actor.send({ type: 'permission.create', peers: [bob.srflx] });
+    runUntil(s.world, () => alice.told.some((t) => t.type === 'turn.permission'));
+    // Bob's own check opens his NAT towards the relayed address, as ICE's checks from both sides do.
+    bob.socket.send(text('check from bob'), allocation.relayed);
+    runUntil(s.world, () => alice.told.some((t) => t.type === 'turn.data'));
+
+    const relayed = relayedTransport(alice.actor);
+    expect(relayed.local).toEqual(allocation.relayed);
+    const check = startStunTransaction({ flow: datagramFlow(relayed, bob.srflx), request: bindingRequest(), random: s.world.random.fork('alice:check'), trace: s.world.trace, agent: 'alice' }, { clock: s.world.clock });
+    runUntil(s.world, () => check.getSnapshot().status === 'done');
+    const outcome = check.getSnapshot().output!;
+    expect(outcome).toMatchObject({ kind: 'success', from: bob.srflx, transmissions: 1 });
+    expect(outcome.kind === 'success' && mappedAddress(outcome.response)).toEqual({ family: 'IPv4', ...allocation.relayed });
+    expect(s.world.trace.ofKind('stun.request').at(-1)).toMatchObject({ method: 'Binding', from: `${allocation.relayed.address}:${allocation.relayed.port}` });
+
+    expect(() => relayed.send(text('x'), { address: 'bob.local', port: 1 })).toThrow(/EINVAL/);
+    relayed.close();
+    expect(relayed.closed).toBe(true);
+    expect(() => relayed.send(text('x'), bob.srflx)).toThrow(/ECLOSED/);
+    s.world.runFor(1_000);
+    expect(alice.actor.getSnapshot().output).toEqual({ kind: 'released', confirmed: true });
   });
 });
 
