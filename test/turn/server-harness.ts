@@ -113,6 +113,8 @@ export interface ClientOptions {
   readonly transport?: 'udp' | 'tcp';
   readonly username?: string;
   readonly password?: string;
+  /** The local port to send from (UDP) or connect from (TCP); ephemeral by default. */
+  readonly localPort?: number;
 }
 
 /**
@@ -140,10 +142,10 @@ export class Client {
     this.password = options.password ?? (USERS as Record<string, string>)[this.username] ?? 'nobody';
     const record = (bytes: Uint8Array) => this.arrive(bytes);
     if ((options.transport ?? 'udp') === 'udp') {
-      this.socket = world.host(host).bindUdp({});
+      this.socket = world.host(host).bindUdp(options.localPort === undefined ? {} : { port: options.localPort });
       this.socket.onMessage((data) => record(data.slice()));
     } else {
-      this.stream = world.host(host).connectTcp(server);
+      this.stream = world.host(host).connectTcp(server, options.localPort === undefined ? {} : { port: options.localPort });
       const framer = new StreamFramer();
       this.stream.onData((chunk) => {
         const { frames } = framer.push(chunk.slice());
@@ -151,6 +153,11 @@ export class Client {
       });
       this.runUntil(() => this.stream!.state === 'open');
     }
+  }
+
+  /** The client's own transport address. */
+  get local(): TransportAddress {
+    return this.socket?.local ?? this.stream!.local;
   }
 
   get transport(): 'udp' | 'tcp' {

@@ -176,6 +176,28 @@ describe('channel bindings last 600 s', () => {
     expect(world.trace.ofKind('turn.refuse').at(-1)).toMatchObject({ direction: 'client-to-peer', reason: 'channel 0x4001 is not bound' });
   });
 
+  test('a bound channel whose permission lapsed (300 s) carries nothing either way until the permission is refreshed', () => {
+    const { world, server, peers } = scene();
+    const alice = new Client(world, 'alice', server.address);
+    const relayed = relayedAddress(alice.allocate(FOR_AN_HOUR));
+    const peer = peers[0]!;
+    alice.channelBind(0x4003, peer.address);
+    world.runFor(300_000);
+    alice.sendChannelData(0x4003, text('lapsed out'));
+    peer.send(text('lapsed in'), relayed);
+    world.runFor(100);
+    expect(peer.inbox).toEqual([]);
+    expect(alice.data).toEqual([]);
+    expect(world.trace.ofKind('turn.refuse').map((r) => [r.direction, r.reason])).toEqual([
+      ['client-to-peer', `no permission for ${peer.address.address}`],
+      ['peer-to-client', `no permission for ${peer.address.address}`],
+    ]);
+    alice.createPermission(peer.address.address);
+    alice.sendChannelData(0x4003, text('again'));
+    world.runFor(100);
+    expect(peer.inbox.map((m) => str(m.data))).toEqual(['again']);
+  });
+
   test('ChannelBind again refreshes the binding (and the permission) for 600 s from then', () => {
     const { world, server, peers } = scene();
     const alice = new Client(world, 'alice', server.address);
