@@ -29,7 +29,7 @@ import { StreamFramer } from '../wire/stream-framer.js';
 import { allocationMachine, type AllocationEnded } from './allocation-machine.js';
 import { createAuthenticator, type Authenticator } from './server-auth.js';
 import { RESERVATION_LIFETIME_S, resolveServerConfig, type ResolvedServerConfig, type TurnServerConfig } from './server-config.js';
-import { dispatch, type AllocationEntry, type ClientMessage } from './server-dispatch.js';
+import { dispatch, type AllocationEntry, type ClientMessage, type Dispatch } from './server-dispatch.js';
 import { noRelayBinder, type RelayBindEvent } from './server-relay.js';
 import { answerError, sendResponse, type ClientLink, type Responder } from './server-respond.js';
 import { endpoint, type TurnTrace } from './server-trace.js';
@@ -47,6 +47,9 @@ export interface TurnServerInput {
   readonly agent?: string;
 }
 
+/** An authenticated, acceptable Allocate waiting for its relayed transport address. */
+type PendingAllocate = Extract<Dispatch, { kind: 'allocate' }>;
+
 interface Reservation {
   readonly relay: DatagramTransport;
   readonly expiresAt: number;
@@ -59,7 +62,7 @@ interface ServerContext {
   readonly responder: Responder;
   readonly allocations: ReadonlyMap<string, AllocationEntry>;
   /** Pending Allocates' details, by 5-tuple key, while their relay is being bound. */
-  readonly pending: ReadonlyMap<string, Extract<ReturnType<typeof dispatch>, { kind: 'allocate' }>>;
+  readonly pending: ReadonlyMap<string, PendingAllocate>;
   readonly reservations: ReadonlyMap<string, Reservation>;
   readonly streams: ReadonlySet<string>;
   /** Children spawned so far (it names them). */
@@ -300,7 +303,9 @@ export const turnServerMachine = setup({
       for (const token of context.reservations.keys()) enqueue.cancel(`reservation ${token}`);
       const reservations = [...context.reservations.values()];
       enqueue(() => reservations.forEach((r) => r.relay.close()));
-      enqueue.assign({ reservations: new Map(), pending: new Map(), streams: new Set() });
+      // Allocations still binding their relay will never start: forget them (their sockets are closed as they arrive).
+      const active = new Map([...context.allocations].filter(([, entry]) => entry.phase === 'active'));
+      enqueue.assign({ allocations: active, reservations: new Map(), pending: new Map(), streams: new Set() });
     }),
   },
 }).createMachine({

@@ -3,7 +3,7 @@
  * simulated host's sockets, run on the world's virtual clock, seeded random
  * and trace.
  *
- *     const world = createWorld({ hosts: [{ id: 'turn' }, { id: 'alice', profile: 'home' }] });
+ *     const world = createWorld({ hosts: [{ id: 'turn' }, { id: 'alice', profile: 'symmetric' }] });
  *     const server = startSimTurnServer(world, 'turn', { config: { realm: 'example.org', users: { alice: 'secret' } } });
  *     // ... clients send to server.address over UDP, or connect TCP to it ...
  *     world.runFor(60_000);
