@@ -3,7 +3,7 @@
  * everything that is not a response (each STUN transaction subscribes for its
  * own), and every send that is not a request.
  *
- * Inbound (RFC 8656 §11.6, §12.6; RFC 7983 for telling them apart by the
+ * Inbound (RFC 8656 §11.4, §12.6; RFC 7983 for telling them apart by the
  * first byte): a Data indication or a ChannelData message becomes an event
  * for the machine, with the bytes copied (the receiver may keep them).
  * Responses are left to the transactions. Over UDP, anything that does not

@@ -14,7 +14,7 @@
  *   §9.2.5), as libwebrtc does (`TurnEntry::OnCreatePermissionError`).
  * - Sending (RFC 8656 §11.1, §12.5): ChannelData once a channel to that peer is
  *   bound (the ChannelBind success came), a Send indication before or without.
- * - Receiving (RFC 8656 §11.6, §12.6): a Data indication names its peer;
+ * - Receiving (RFC 8656 §11.4, §12.6): a Data indication names its peer;
  *   ChannelData is mapped back through the channel number. ChannelData on a
  *   channel the client never asked for is dropped.
  */

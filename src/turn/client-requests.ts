@@ -183,12 +183,12 @@ export function readLifetime(response: DecodedStunMessage): { ok: true; lifetime
   return { ok: true, lifetime };
 }
 
-/** The peer a Data indication is from and its data (RFC 8656 §11.6), or why it is unusable. */
+/** The peer a Data indication is from and its data (RFC 8656 §11.4), or why it is unusable. */
 export function readDataIndication(message: DecodedStunMessage): { ok: true; peer: TransportAddress; data: Uint8Array } | { ok: false; reason: string } {
   const peers = findAttributes(message, 'XOR-PEER-ADDRESS');
   const data = findAttribute(message, 'DATA')?.value;
   const peer = peers[0]?.value;
-  if (peer === undefined || data === undefined) return { ok: false, reason: 'a Data indication without XOR-PEER-ADDRESS and DATA (RFC 8656 §11.6)' };
+  if (peer === undefined || data === undefined) return { ok: false, reason: 'a Data indication without XOR-PEER-ADDRESS and DATA (RFC 8656 §11.4)' };
   return { ok: true, peer: plainAddress(peer), data };
 }
 

@@ -51,6 +51,8 @@ export { nodeRelayBinder, startNodeTurnServer, type NodeTurnServer, type NodeTur
 export { turnClientMachine, type TurnClientActor, type TurnClientEvent } from './client-machine.js';
 export { allocationOf, endOfClient, startTurnClient, type AllocationResult, type TurnClientRunOptions } from './client-run.js';
 export { relayedTransport } from './client-relayed-transport.js';
+export { startSimTurnClient, type SimTurnClient, type SimTurnClientOptions } from './client-sim.js';
+export { startNodeTurnClient, type NodeTurnClient, type NodeTurnClientOptions } from './client-node.js';
 export type {
   RequestFailure,
   TurnAllocation,

@@ -18,21 +18,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Trace } from '../../src/sim/index.js';
 import { bindUdp, bindingRequest, connectTcp, datagramFlow, mappedAddress, runStunTransaction, startBindingServer, streamFlow, type NodeTcpTransport, type NodeUdpTransport, type StunFlow, type StunTransactionOutcome } from '../../src/stun/index.js';
-import { allocationOf, buildRequest, judgeOutcome, relayedTransport, startTurnClient, type ClientAuth, type TurnClientActor, type TurnClientInput } from '../../src/turn/index.js';
+import { allocationOf, buildRequest, judgeOutcome, relayedTransport, startNodeTurnClient, type ClientAuth, type NodeTurnClient, type TurnClientInput } from '../../src/turn/index.js';
 import { startCoturn, type Coturn } from '../support/coturn.js';
 import { collect, pattern, text, waitFor } from './client-support.js';
 
 let coturn: Coturn;
 const sockets: NodeUdpTransport[] = [];
 const streams: NodeTcpTransport[] = [];
-const clients: TurnClientActor[] = [];
+const clients: NodeTurnClient[] = [];
 
 beforeAll(async () => {
   coturn = await startCoturn();
 }, 60_000);
 
 afterAll(async () => {
-  for (const client of clients) client.stop();
+  for (const client of clients) client.close();
   for (const socket of sockets) socket.close();
   for (const stream of streams) stream.end();
   await coturn?.stop();
@@ -74,9 +74,11 @@ async function flowTo(transport: Transport): Promise<StunFlow> {
 
 async function client(transport: Transport, agent: string, input: Partial<TurnClientInput> = {}) {
   const trace = new Trace(() => performance.now());
-  const flow = await flowTo(transport);
-  const actor = startTurnClient({
-    flow,
+  const started = await startNodeTurnClient({
+    server: { address: coturn.host, port: coturn.port },
+    transport,
+    localAddress: '127.0.0.1',
+    connectTimeoutMs: 5_000,
     credentials: { username: coturn.username, password: coturn.password },
     trace,
     agent,
@@ -84,9 +86,8 @@ async function client(transport: Transport, agent: string, input: Partial<TurnCl
     timing: { timeoutMs: 5_000 },
     ...input,
   });
-  clients.push(actor);
-  const told = collect(actor);
-  return { actor, told, trace, flow };
+  clients.push(started);
+  return { ...started, told: collect(started.actor), trace };
 }
 
 async function allocated(transport: Transport, agent: string, input: Partial<TurnClientInput> = {}) {

@@ -261,7 +261,7 @@ describe('refused commands and dropped arrivals (errors are values)', () => {
     expect(s.told.filter((t) => t.type === 'turn.data')).toEqual([{ type: 'turn.data', client: 'alice', peer: PEER, data: text('hi'), via: 'data-indication' }]);
     expect(s.world.trace.ofKind('turn.client.ignore').map((r) => r.reason)).toEqual([
       'ChannelData on channel 0x4abc, which is not bound (RFC 8656 §12.6)',
-      'a Data indication without XOR-PEER-ADDRESS and DATA (RFC 8656 §11.6)',
+      'a Data indication without XOR-PEER-ADDRESS and DATA (RFC 8656 §11.4)',
     ]);
   });
 });

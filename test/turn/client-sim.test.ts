@@ -16,9 +16,9 @@
  * - the same seed gives the same trace, byte for byte.
  */
 import { describe, expect, it } from 'vitest';
-import { createWorld, type NetworkProfileName, type SimTcpConnection, type SimUdpSocket, type TransportAddress, type World } from '../../src/sim/index.js';
-import { bindingRequest, datagramFlow, mappedAddress, startBindingServer, startStunTransaction, streamFlow, type StunFlow } from '../../src/stun/index.js';
-import { relayedTransport, startSimTurnServer, startTurnClient, type SimTurnServer, type TurnClientActor, type TurnClientInput, type TurnServerConfig } from '../../src/turn/index.js';
+import { createWorld, type NetworkProfileName, type TransportAddress, type World } from '../../src/sim/index.js';
+import { bindingRequest, datagramFlow, mappedAddress, startBindingServer, startStunTransaction } from '../../src/stun/index.js';
+import { relayedTransport, startSimTurnClient, startSimTurnServer, type SimTurnServer, type TurnClientActor, type TurnClientInput, type TurnServerConfig } from '../../src/turn/index.js';
 import { collect, pattern, runUntil, text } from './client-support.js';
 
 const REALM = 'example.org';
@@ -40,18 +40,8 @@ function scene(alice: NetworkProfileName, config: Partial<TurnServerConfig> = {}
 }
 
 function client(s: Scene, transport: 'udp' | 'tcp', input: Partial<TurnClientInput> = {}) {
-  const host = s.world.host('alice');
-  let flow: StunFlow;
-  let socket: SimUdpSocket | undefined;
-  let stream: SimTcpConnection | undefined;
-  if (transport === 'udp') flow = datagramFlow((socket = host.bindUdp()), s.server.address);
-  else flow = streamFlow((stream = host.connectTcp(s.server.address)));
-  const actor = startTurnClient(
-    { flow, credentials: CREDENTIALS, random: s.world.random.fork(`alice:turn:${transport}`), trace: s.world.trace, agent: 'alice', ...input },
-    { clock: s.world.clock },
-  );
-  const told = collect(actor);
-  return { actor, told, flow, socket, stream };
+  const started = startSimTurnClient(s.world, 'alice', { server: s.server.address, transport, credentials: CREDENTIALS, ...input });
+  return { ...started, told: collect(started.actor) };
 }
 
 function allocate(s: Scene, c: { actor: TurnClientActor }) {
@@ -276,7 +266,7 @@ describe('how an allocation ends', () => {
     const tcp = scene('open');
     const overTcp = client(tcp, 'tcp');
     allocate(tcp, overTcp);
-    overTcp.stream!.end();
+    overTcp.connection!.end();
     tcp.world.runFor(10);
     expect(overTcp.actor.getSnapshot().output).toEqual({ kind: 'transport-closed', reason: 'local-closed' });
 
@@ -288,6 +278,18 @@ describe('how an allocation ends', () => {
     expect(overUdp.actor.getSnapshot().output).toMatchObject({ kind: 'transport-closed', reason: expect.stringMatching(/^send failed: .*ECLOSED/) });
     expect(overUdp.told.at(-1)).toMatchObject({ type: 'turn.ended', end: { kind: 'transport-closed' } });
   });
+});
+
+it('release then stop at once: the release has already left (its first transmission is synchronous)', () => {
+  const s = scene('open');
+  const alice = client(s, 'udp');
+  allocate(s, alice);
+  const sent = s.world.trace.ofKind('stun.request').length;
+  alice.actor.send({ type: 'release' });
+  alice.actor.stop();
+  expect(s.world.trace.ofKind('stun.request').slice(sent)).toMatchObject([{ method: 'Refresh' }]);
+  s.world.runFor(1_000);
+  expect(s.world.trace.ofKind('turn.allocation').at(-1)).toMatchObject({ event: 'delete', reason: 'refreshed-to-zero' });
 });
 
 it('the same seed gives the same trace, byte for byte', () => {
