@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { StunMethod, TRANSPORT_UDP, bytesToHex, findAttribute, type StunAttribute } from '../../src/wire/index.js';
+import { TurnConfigError, resolveServerConfig } from '../../src/turn/index.js';
 import { ALICE_IP, Client, SERVER_IP, errorCode, relayedAddress, scene } from './server-harness.js';
 
 const UDP: StunAttribute = { type: 'REQUESTED-TRANSPORT', value: TRANSPORT_UDP };
@@ -151,5 +152,17 @@ describe('EVEN-PORT and RESERVATION-TOKEN (RFC 8656 §7.2)', () => {
     expect(expired).toHaveLength(1);
     expect(expired[0]!.token).toBe(bytesToHex(token2));
     expect(errorCode(new Client(world, 'bob', server.address).allocate([UDP, { type: 'RESERVATION-TOKEN', value: token2 }]))).toBe(508);
+  });
+});
+
+describe('configuration', () => {
+  test('nonsense configuration is a programming error: TurnConfigError, naming the field', () => {
+    const base = { realm: 'r', users: { a: 'b' } };
+    expect(() => resolveServerConfig({ ...base, realm: '' })).toThrow(TurnConfigError);
+    expect(() => resolveServerConfig({ ...base, defaultLifetimeSeconds: 0 })).toThrow(/defaultLifetimeSeconds/);
+    expect(() => resolveServerConfig({ ...base, maxLifetimeSeconds: 60 })).toThrow(/maxLifetimeSeconds \(60\) is below/);
+    expect(() => resolveServerConfig({ ...base, allocationQuota: -1 })).toThrow(/allocationQuota/);
+    expect(() => resolveServerConfig({ ...base, channelNumbers: 'rfc9999' as 'rfc8656' })).toThrow(/channelNumbers/);
+    expect(resolveServerConfig({ ...base, allocationQuota: Infinity, nonceLifetimeSeconds: 0.5 })).toMatchObject({ allocationQuota: Infinity, nonceLifetimeSeconds: 0.5, channelNumbers: 'rfc8656' });
   });
 });

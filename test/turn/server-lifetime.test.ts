@@ -53,6 +53,14 @@ describe('allocation lifetime', () => {
     expect(errorCode(alice.refresh())).toBe(437);
   });
 
+  test('stopping the server deletes every allocation and frees its relayed port', () => {
+    const { world, server } = scene();
+    const relayed = [new Client(world, 'alice', server.address), new Client(world, 'bob', server.address)].map((c) => relayedAddress(c.allocate()));
+    server.stop();
+    expect(world.trace.ofKind('turn.allocation').filter((r) => r.event === 'delete').map((r) => r.event === 'delete' && r.reason)).toEqual(['server-stopped', 'server-stopped']);
+    for (const r of relayed) expect(world.host('turn').bindUdp({ address: r.address, port: r.port }).local).toEqual(r);
+  });
+
   test('Refresh extends the lifetime from the moment it arrives', () => {
     const { world, server } = scene();
     const alice = new Client(world, 'alice', server.address);
