@@ -13,7 +13,7 @@
 import { formatAddress, subnetContains, type Protocol, type Subnet, type TransportAddress } from './address.js';
 import type { VirtualClock } from './clock.js';
 import { TCP_OVERHEAD, UDP_OVERHEAD, type Link } from './link.js';
-import { toHex, type DropReason, type Hop, type Trace } from './trace.js';
+import { toHex, type DropReason, type Hop, type Trace, type TraceKinds } from './trace.js';
 
 export type SegmentFlag = 'SYN' | 'SYN-ACK' | 'DATA' | 'FIN' | 'RST';
 
@@ -98,18 +98,33 @@ export class Network {
 
   /** Starts a packet's journey from a node's attachment; records the send. */
   send(from: Attachment, packet: Omit<Packet, 'id' | 'sentAt' | 'path' | 'srcText' | 'dstText'>): Packet {
-    const full: Packet = { ...packet, srcText: formatAddress(packet.src), dstText: formatAddress(packet.dst), id: this.nextPacketId++, sentAt: this.clock.now(), path: [] };
+    // Built field by field, not spread: one object shape for every packet keeps this hot path fast.
+    const full: Packet = {
+      id: this.nextPacketId++,
+      protocol: packet.protocol,
+      src: packet.src,
+      dst: packet.dst,
+      srcText: formatAddress(packet.src),
+      dstText: formatAddress(packet.dst),
+      payload: packet.payload,
+      sentAt: this.clock.now(),
+      path: [],
+      segment: packet.segment,
+      onDrop: packet.onDrop,
+    };
     this.hop(full, from.node.id);
-    this.trace.record('packet.send', {
+    const record: TraceKinds['packet.send'] = {
       packet: full.id,
       protocol: full.protocol,
       host: from.node.id,
       src: full.srcText,
       dst: full.dstText,
       size: full.payload.byteLength,
-      ...(this.trace.payloads && full.payload.byteLength > 0 ? { payload: toHex(full.payload) } : {}),
-      ...(full.segment ? { segment: full.segment.flag } : {}),
-    });
+      // Absent fields stay absent (not undefined) so the JSON of a record is exactly what was said.
+      ...(this.trace.payloads && full.payload.byteLength > 0 ? { payload: toHex(full.payload) } : undefined),
+      ...(full.segment ? { segment: full.segment.flag } : undefined),
+    };
+    this.trace.record('packet.send', record);
     return full;
   }
 
