@@ -4,7 +4,6 @@
  * verdict on its outcome (computed once per outcome), and the records and
  * notifications that say what happened.
  */
-import type { TransportAddress } from '../sim/address.js';
 import { cryptoRandom, type RandomSource } from '../stun/environment.js';
 import type { StunTransactionInput, StunTransactionOutcome } from '../stun/transaction.js';
 import type { TraceKinds } from '../sim/trace.js';
@@ -39,7 +38,7 @@ export interface TurnClientContext {
   readonly end: TurnClientEnd | undefined;
 }
 
-export const FIRST_ATTEMPT_UNSIGNED: Attempt = { signed: false, staleRetried: false };
+const FIRST_ATTEMPT_UNSIGNED: Attempt = { signed: false, staleRetried: false };
 
 export function initialContext(input: TurnClientInput): TurnClientContext {
   const keepalive = input.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS;
@@ -49,6 +48,7 @@ export function initialContext(input: TurnClientInput): TurnClientContext {
     random: input.random ?? cryptoRandom,
     keepaliveMs: input.flow.transport === 'udp' && Number.isFinite(keepalive) && keepalive > 0 ? Math.min(keepalive, 2 ** 31 - 1) : 0,
     auth: { username: input.credentials.username, password: input.credentials.password },
+    // The first Allocate goes without credentials: the realm and nonce come with the 401 (RFC 8489 §9.2.3).
     attempt: FIRST_ATTEMPT_UNSIGNED,
     allocation: undefined,
     refreshLifetime: undefined,
@@ -127,11 +127,3 @@ export function record<K extends 'turn.client.allocation' | 'turn.client.permiss
   const common = { ...(context.input.agent !== undefined ? { agent: context.input.agent } : {}), server: context.server };
   trace.record(kind, { ...common, ...fields } as TraceKinds[K]);
 }
-
-/** Fields of a failure for a record: code and reason. */
-export function failureFields(failure: RequestFailure): { code?: number; reason: string } {
-  return { ...(failure.code !== undefined ? { code: failure.code } : {}), reason: failure.reason };
-}
-
-/** "ip:port" of a peer, or its bare IP for a permission. */
-export const peerText = (peer: TransportAddress): string => endpointOf(peer);
