@@ -60,8 +60,8 @@ export function cellTopology(cell: MatrixCell): TopologySpec {
  * Every cell, the table without TURN first, then with; within a table row by
  * row (the offerer's profile), column by column (the answerer's).
  */
-export function matrixCells(profiles: readonly NetworkProfileName[] = MATRIX_PROFILES): MatrixCell[] {
-  return [false, true].flatMap((turn) => profiles.flatMap((a) => profiles.map((b) => ({ a, b, turn }))));
+export function matrixCells(profiles: readonly NetworkProfileName[] = MATRIX_PROFILES, turns: readonly boolean[] = [false, true]): MatrixCell[] {
+  return turns.flatMap((turn) => profiles.flatMap((a) => profiles.map((b) => ({ a, b, turn }))));
 }
 
 /** A cell's name, e.g. "symmetric→port-restricted+turn": its label in messages and the label its seed is forked by. */

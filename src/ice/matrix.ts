@@ -1,0 +1,178 @@
+/**
+ * The NAT matrix: every network profile as the offerer against every profile
+ * as the answerer, without and with a TURN server. Each cell gets a world of
+ * its own (matrix-topology.ts), a STUN server and maybe a TURN server started
+ * in it, and two ICE agents that try to connect; separately, in another world
+ * built from the same topology, the oracle (oracle.ts) says whether they
+ * should have.
+ *
+ * The agents come in through one function, `ConnectCell`, so the runner does
+ * not care how they are started; `connectIceAgents` (matrix-agents.ts) is the
+ * one that runs ours.
+ */
+import { SeededRandom, createWorld, type NetworkProfileName, type TransportAddress, type World } from '../sim/index.js';
+import { startBindingServer } from '../stun/binding-server.js';
+import { startSimTurnServer } from '../turn/server-sim.js';
+import { connectIceAgents } from './matrix-agents.js';
+import { ANSWERER, MATRIX_PROFILES, OFFERER, STUN_SERVER, TURN_CREDENTIALS, TURN_SERVER, cellName, cellTopology, matrixCells, type MatrixCell } from './matrix-topology.js';
+import { findPath, type OracleVerdict } from './oracle.js';
+
+export type CandidateKind = 'host' | 'srflx' | 'prflx' | 'relay';
+export type PairProtocol = 'udp' | 'tcp';
+
+/** What the agents made of a cell: the fields of the issue's JSON besides the cell itself. */
+export interface AgentOutcome {
+  readonly connected: boolean;
+  /** The types of the candidates of the offerer's selected pair: its own, the answerer's. */
+  readonly local: CandidateKind | null;
+  readonly remote: CandidateKind | null;
+  /**
+   * How the offerer's packets on the selected pair leave its host: the local
+   * candidate's transport, or for a relayed candidate the transport to the TURN
+   * server (a relayed address over TURN-TCP is `tcp`).
+   */
+  readonly protocol: PairProtocol | null;
+  /** Virtual milliseconds from the start of the cell to the offerer's `connected`. */
+  readonly ms: number | null;
+}
+
+/** One line of `matrix --json`, its keys in the issue's order. */
+export interface MatrixCellResult extends AgentOutcome {
+  readonly a: NetworkProfileName;
+  readonly b: NetworkProfileName;
+  readonly turn: boolean;
+}
+
+/** The servers of a cell's world, as the agents are configured with them. */
+export interface CellServers {
+  readonly stun: TransportAddress;
+  readonly turn?: {
+    readonly udp: TransportAddress;
+    /** Where it takes TCP: 3478, and 443 as deployments do (matrix-topology.ts). */
+    readonly tcp: readonly TransportAddress[];
+    readonly realm: string;
+    readonly username: string;
+    readonly password: string;
+  };
+}
+
+/** Everything a `ConnectCell` gets: a world whose servers already run, and who is who. */
+export interface CellSetting {
+  readonly cell: MatrixCell;
+  readonly world: World;
+  readonly servers: CellServers;
+  /** Host ids. */
+  readonly offerer: string;
+  readonly answerer: string;
+}
+
+/** Starts two agents in the setting, runs its world until they connected or gave up, and says how it went. */
+export type ConnectCell = (setting: CellSetting) => AgentOutcome;
+
+export interface CellRun {
+  readonly cell: MatrixCell;
+  readonly result: MatrixCellResult;
+  /** Undefined when the run was asked not to consult the oracle. */
+  readonly oracle: OracleVerdict | undefined;
+  /** The cell world's virtual time when the agents were done. */
+  readonly virtualMs: number;
+  /** The cell's own seed (derived from the matrix seed and the cell's name). */
+  readonly seed: number;
+}
+
+export interface CellOptions {
+  /** The matrix seed; each cell forks its own from it. Default 1. */
+  readonly seed?: number;
+  /** Default: our ICE agents. */
+  readonly connect?: ConnectCell;
+  /** Also ask the oracle (in a world of its own); default true. */
+  readonly oracle?: boolean;
+}
+
+export interface MatrixOptions extends CellOptions {
+  /** Rows and columns; default every profile. */
+  readonly profiles?: readonly NetworkProfileName[];
+  /** Which tables: default [false, true] (without TURN, then with). */
+  readonly turn?: readonly boolean[];
+}
+
+export interface MatrixRun {
+  readonly seed: number;
+  readonly profiles: readonly NetworkProfileName[];
+  readonly cells: readonly CellRun[];
+  readonly wallMs: number;
+  /** The sum of the cells' virtual times. */
+  readonly virtualMs: number;
+}
+
+/**
+ * A cell's seed: forked from the matrix seed by the cell's name, so a cell's
+ * world is the same whether it runs alone, in a subset or in the whole matrix.
+ */
+export function cellSeed(seed: number, cell: MatrixCell): number {
+  return new SeededRandom(seed).fork(cellName(cell)).seed;
+}
+
+/**
+ * The cell's world with its servers running. Trace payloads are off: nobody
+ * reads the matrix's packets byte by byte, and hex-encoding every datagram
+ * was a good part of a cell's cost.
+ */
+export function buildCellWorld(cell: MatrixCell, seed: number): { world: World; servers: CellServers } {
+  const world = createWorld(cellTopology(cell), { seed, trace: { payloads: false, retain: false } });
+  const stunHost = world.host(STUN_SERVER.id);
+  const stun = { address: STUN_SERVER.address, port: STUN_SERVER.port };
+  startBindingServer({ socket: stunHost.bindUdp({ port: stun.port }), trace: world.trace, agent: STUN_SERVER.id }, { clock: world.clock });
+  if (!cell.turn) return { world, servers: { stun } };
+
+  const server = startSimTurnServer(world, TURN_SERVER.id, {
+    port: TURN_SERVER.port,
+    config: { realm: TURN_CREDENTIALS.realm, users: { [TURN_CREDENTIALS.username]: TURN_CREDENTIALS.password } },
+  });
+  // TURN over TCP on 443 too: a second listener handing its connections to the same server (RFC 8656 §3.1 allows any port).
+  world.host(TURN_SERVER.id).listenTcp({ port: TURN_SERVER.webPort }, (stream) => server.actor.send({ type: 'connection', stream }));
+  const turn = {
+    udp: server.address,
+    tcp: [server.address, { address: server.address.address, port: TURN_SERVER.webPort }],
+    realm: TURN_CREDENTIALS.realm,
+    username: TURN_CREDENTIALS.username,
+    password: TURN_CREDENTIALS.password,
+  };
+  return { world, servers: { stun, turn } };
+}
+
+export function runCell(cell: MatrixCell, options: CellOptions = {}): CellRun {
+  const seed = cellSeed(options.seed ?? 1, cell);
+  const { world, servers } = buildCellWorld(cell, seed);
+  const outcome = (options.connect ?? connectIceAgents)({ cell, world, servers, offerer: OFFERER, answerer: ANSWERER });
+  const result: MatrixCellResult = {
+    a: cell.a,
+    b: cell.b,
+    turn: cell.turn,
+    connected: outcome.connected,
+    local: outcome.local,
+    remote: outcome.remote,
+    protocol: outcome.protocol,
+    ms: outcome.ms,
+  };
+  const oracle = options.oracle === false ? undefined : findPath(cell, { seed });
+  return { cell, result, oracle, virtualMs: world.clock.now(), seed };
+}
+
+export function runMatrix(options: MatrixOptions = {}): MatrixRun {
+  const seed = options.seed ?? 1;
+  const profiles = options.profiles ?? MATRIX_PROFILES;
+  const start = performance.now();
+  const cells = matrixCells(profiles, options.turn).map((cell) => runCell(cell, { ...options, seed }));
+  const wallMs = performance.now() - start;
+  return { seed, profiles, cells, wallMs, virtualMs: cells.reduce((sum, c) => sum + c.virtualMs, 0) };
+}
+
+/** Whether the agents did what the oracle says they can: connect iff a path exists, and over a relay when only a relay exists. */
+export function agreesWithOracle(run: CellRun): boolean {
+  if (run.oracle === undefined) return true;
+  const { connected, local, remote } = run.result;
+  if (connected !== run.oracle.path) return false;
+  const relayed = local === 'relay' || remote === 'relay';
+  return !connected || relayed || run.oracle.direct !== null;
+}
