@@ -30,6 +30,7 @@ import {
   verifyStunMessage,
   type DecodedStunMessage,
   type StreamFrame,
+  parseCandidate,
 } from '../src/wire/index.js';
 import { FUZZ_KEY, Rng, buildCorpus, concat, generateInput, type Corpus } from './generate.js';
 
@@ -74,6 +75,24 @@ const STUN_CODES = new Set([
 ]);
 const CHANNEL_DATA_CODES = new Set(['too-short', 'bad-channel-number', 'truncated', 'trailing-bytes', 'missing-padding']);
 const FRAMER_CODES = new Set(['bad-leading-bits']);
+/** Any code the parser's typed error has (the union has no runtime list); it must be a non-empty string. */
+const CANDIDATE_CODES = 'any' as const;
+
+/** Real lines (from ../shared/sdp-corpus) to mutate: Chromium relay, Firefox mDNS host over UDP and TCP. */
+const CANDIDATE_LINES = [
+  'a=candidate:1328524668 1 udp 50339839 127.0.0.1 52227 typ relay raddr 0.0.0.0 rport 0 generation 0 network-cost 999',
+  'a=candidate:0 1 UDP 2122187007 26673389-66e4-439e-83b4-c7241f60aef7.local 41594 typ host',
+  'a=candidate:4 1 TCP 2105458943 26673389-66e4-439e-83b4-c7241f60aef7.local 9 typ host tcptype active',
+];
+
+/** A real line with a stretch replaced by the input's bytes as text: near-valid lines reach deep into the parser. */
+function mutateCandidateLine(bytes: Uint8Array): string {
+  const line = CANDIDATE_LINES[(bytes[0] ?? 0) % CANDIDATE_LINES.length]!;
+  const at = ((bytes[1] ?? 0) * 7) % line.length;
+  const cut = (bytes[2] ?? 0) % 12;
+  const insert = Buffer.from(bytes.subarray(3, 3 + ((bytes[3] ?? 0) % 8))).toString('latin1');
+  return line.slice(0, at) + insert + line.slice(at + cut);
+}
 
 function parseArgs(argv: string[]): Options {
   const get = (name: string): string | undefined => {
@@ -115,6 +134,8 @@ class Fuzzer {
         hasValidFingerprint: stats(),
         'StreamFramer (inputs as chunks)': stats(),
         'StreamFramer (valid streams, random cuts)': stats(),
+        'parseCandidate (bytes as text)': stats(),
+        'parseCandidate (mutated real lines)': stats(),
       },
       failures: [],
       failureCount: 0,
@@ -154,6 +175,12 @@ class Fuzzer {
       this.streamBytes = 0;
     }
     if (index % 20 === 0) this.call('StreamFramer (valid streams, random cuts)', () => this.validStream(index), new Set());
+    const text = Buffer.from(bytes).toString('latin1');
+    this.call('parseCandidate (bytes as text)', () => parseCandidate(text), CANDIDATE_CODES, text.length);
+    this.call('parseCandidate (mutated real lines)', () => {
+      const mutated = mutateCandidateLine(bytes);
+      return parseCandidate(mutated);
+    }, CANDIDATE_CODES, Number.POSITIVE_INFINITY);
 
     const elapsed = performance.now() - started;
     if (elapsed > this.report.slowestInputMs) {
@@ -166,7 +193,7 @@ class Fuzzer {
     }
   }
 
-  private call(name: string, run: () => { ok: boolean; error?: { code: string; message: string; offset: number } }, codes: Set<string>): void {
+  private call(name: string, run: () => { ok: boolean; error?: { code: string; message: string; offset: number } }, codes: Set<string> | 'any', maxOffset?: number): void {
     const s = this.report.decoders[name] as DecoderStats;
     s.calls++;
     let result: ReturnType<typeof run>;
@@ -184,12 +211,12 @@ class Fuzzer {
     const error = result.error;
     const typed =
       error !== undefined &&
-      codes.has(error.code) &&
+      (codes === 'any' ? typeof error.code === 'string' && error.code.length > 0 : codes.has(error.code)) &&
       typeof error.message === 'string' &&
       error.message.length > 0 &&
       Number.isInteger(error.offset) &&
       error.offset >= 0 &&
-      error.offset <= (name.startsWith('StreamFramer') ? this.streamBytes : this.input.length); // framer offsets count from the start of its stream
+      error.offset <= (maxOffset ?? (name.startsWith('StreamFramer') ? this.streamBytes : this.input.length)); // framer offsets count from the start of its stream
     if (!typed) {
       s.untyped++;
       this.fail(name, `untyped error ${JSON.stringify(error)}`);
