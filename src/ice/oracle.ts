@@ -21,7 +21,12 @@
  *    what answers a destination the inside has sent to) before the other's next
  *    round arrives. A path exists if one request got its answer back. These are
  *    exactly the pairs ICE forms and tries: host, srflx and prflx on either side
- *    (with one socket per endpoint the oracle's sources are ICE's bases).
+ *    (with one socket per endpoint the oracle's sources are ICE's bases). A
+ *    host address hidden behind an mDNS name resolves on the same LAN only,
+ *    which is also the only place a private host address leads anywhere; a
+ *    public host's address reaches the peer as its server-reflexive candidate,
+ *    which libwebrtc signals even when it equals the host address once host
+ *    candidates are mDNS names.
  * 2. **Relay on both sides.** Both endpoints reach the TURN server (a UDP
  *    answer, or a TCP connection and an answer over it, on 3478 or on 443).
  *    Each then holds a relayed address on the server; relay to relay always
@@ -43,7 +48,7 @@
  * runs its rounds 50 ms apart, well inside a NAT's 2-minute mapping lifetime
  * (RFC 4787 REQ-5) and a check list's time to give up, as ICE does.
  */
-import { createWorld, formatAddress, parseTransportAddress, type Host, type SimUdpSocket, type TransportAddress, type World } from '../sim/index.js';
+import { createWorld, formatAddress, parseTransportAddress, type Host, type SimUdpSocket, type TopologySpec, type TransportAddress, type World } from '../sim/index.js';
 import { ANSWERER, OFFERER, STUN_SERVER, TURN_SERVER, cellTopology, type MatrixCell, type Side } from './matrix-topology.js';
 import { RELAY_PROBE_PORT, decodeProbe, encodeProbe, probeTcp, startTcpReflector, startUdpReflector } from './oracle-probes.js';
 
@@ -100,10 +105,21 @@ const CHECK_DRAIN_MS = 1_000;
 
 /** Probes the cell's network, in a world of its own, and says whether a path exists. */
 export function findPath(cell: MatrixCell, options: OracleOptions = {}): OracleVerdict {
-  const world = createWorld(cellTopology(cell), { seed: options.seed ?? 1, trace: { payloads: false, retain: false } });
+  return findPathIn(cellTopology(cell), options);
+}
+
+/**
+ * The same for any topology with hosts `a` and `b` and the matrix's servers
+ * (`stun` at STUN_SERVER's address; `turn`, when the topology has it, at
+ * TURN_SERVER's): two hosts on one LAN, say, which find each other at their
+ * host addresses.
+ */
+export function findPathIn(spec: TopologySpec, options: OracleOptions = {}): OracleVerdict {
+  const world = createWorld(spec, { seed: options.seed ?? 1, trace: { payloads: false, retain: false } });
+  const turn = spec.hosts.some((h) => h.id === TURN_SERVER.id);
   startUdpReflector(world.host(STUN_SERVER.id), STUN_SERVER.port);
   const relaySources = new Map<Side, string>();
-  if (cell.turn) {
+  if (turn) {
     const turnHost = world.host(TURN_SERVER.id);
     startUdpReflector(turnHost, TURN_SERVER.port);
     startTcpReflector(turnHost, TURN_SERVER.port);
@@ -113,7 +129,7 @@ export function findPath(cell: MatrixCell, options: OracleOptions = {}): OracleV
 
   const a = new Endpoint(world, OFFERER);
   const b = new Endpoint(world, ANSWERER);
-  for (const endpoint of [a, b]) endpoint.discover(cell.turn);
+  for (const endpoint of [a, b]) endpoint.discover(turn);
   world.run({ until: DISCOVERY_MS });
 
   a.learn(b);
@@ -137,7 +153,7 @@ export function findPath(cell: MatrixCell, options: OracleOptions = {}): OracleV
   const reachA = ra.turn.length > 0;
   const reachB = rb.turn.length > 0;
   const relay = (reachA && reachB) || (reachA && rb.relayPeer) || (reachB && ra.relayPeer);
-  return { path: direct !== null || relay, direct, relay, a: ra, b: rb, explanation: explain(cell, direct, relay, ra, rb) };
+  return { path: direct !== null || relay, direct, relay, a: ra, b: rb, explanation: explain(turn, direct, relay, ra, rb) };
 }
 
 /** Each endpoint probes a relayed address of its own, so the stand-in knows whose datagrams it saw. */
@@ -228,13 +244,13 @@ class Endpoint {
   }
 }
 
-function explain(cell: MatrixCell, direct: DirectPath | null, relay: boolean, a: SideProbe, b: SideProbe): string {
+function explain(turn: boolean, direct: DirectPath | null, relay: boolean, a: SideProbe, b: SideProbe): string {
   const reach = (name: string, s: SideProbe) => (s.turn.length > 0 ? `${name} reaches TURN over ${s.turn.join(', ')}` : `${name} cannot reach TURN`);
   if (direct) {
     const other = direct.from === OFFERER ? ANSWERER : OFFERER;
     return `direct: ${direct.from}'s check from ${direct.local} reached ${other}'s ${direct.remoteKind} address ${direct.remote} and its answer came back`;
   }
   const noDirect = `no direct path (a seen at ${a.srflx ?? 'nothing: no STUN answer'}, b at ${b.srflx ?? 'nothing: no STUN answer'}, no check answered in ${CHECK_ROUNDS} rounds)`;
-  if (!cell.turn) return `${noDirect}, and no TURN server`;
+  if (!turn) return `${noDirect}, and no TURN server`;
   return `${noDirect}; ${reach('a', a)}, ${reach('b', b)}${relay ? ': a relayed path' : ''}${!relay && (a.turn.length > 0 || b.turn.length > 0) ? ', and the other cannot send UDP to a relayed address' : ''}`;
 }

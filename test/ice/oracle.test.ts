@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { NETWORK_PROFILE_NAMES, type NetworkProfileName } from '../../src/sim/index.js';
 import { MATRIX_PROFILES } from '../../src/ice/matrix-topology.js';
 import { decodeProbe, encodeProbe } from '../../src/ice/oracle-probes.js';
-import { findPath } from '../../src/ice/oracle.js';
+import { findPath, findPathIn } from '../../src/ice/oracle.js';
 import { prop, runs } from '../sim/support.js';
 
 const path = (a: NetworkProfileName, b: NetworkProfileName, turn = false, seed = 1) => findPath({ a, b, turn }, { seed });
@@ -96,6 +96,15 @@ describe('the oracle on the well-known cases', () => {
     expect(v.a.relayPeer).toBe(false);
     expect(v.b.relayPeer).toBe(true);
     expect(v.relay).toBe(true);
+  });
+
+  it('two hosts on one LAN (the hotel Wi-Fi, behind a symmetric NAT) reach each other at their host addresses', () => {
+    const hotel = {
+      lans: [{ id: 'hotel', subnet: '10.1.0.0/24', gateway: { id: 'hotel-nat', nat: 'symmetric' as const, outside: { realm: 'internet' } } }],
+      hosts: [{ id: 'stun', address: '198.51.100.1' }, { id: 'a', realm: 'hotel' }, { id: 'b', realm: 'hotel' }],
+    };
+    const v = findPathIn(hotel);
+    expect(v.direct).toMatchObject({ remoteKind: 'host', remote: expect.stringMatching(/^10\.1\.0\./) });
   });
 
   it('explains a direct path by who reached what', () => {
