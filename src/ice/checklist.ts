@@ -287,6 +287,19 @@ export function nominate(set: CheckListSet, index: number, validId: string): Che
   return replace(set, at, { ...home, pairs, triggered });
 }
 
+/**
+ * RFC 8445 §7.2.5.1: a check answered with 487 (Role Conflict) puts its pair
+ * back into the triggered-check queue, waiting, once the agent has switched
+ * role. A pair no longer on the list changes nothing.
+ */
+export function retrigger(set: CheckListSet, index: number, id: string): CheckList[] {
+  const list = set[index];
+  if (list === undefined || !list.pairs.some((p) => p.id === id)) return [...set];
+  const pairs = list.pairs.map((p) => (p.id === id ? { ...p, state: 'waiting' as const } : p));
+  const triggered = list.triggered.includes(id) ? list.triggered : [...list.triggered, id];
+  return replace(set, index, { ...list, pairs, triggered }).map(evaluate);
+}
+
 /** After a role change (§7.3.1.1), pair priorities are recomputed and the lists sorted again. */
 export function changeRole(set: CheckListSet, role: IceRole): CheckList[] {
   return set.map((l) => ({

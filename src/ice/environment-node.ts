@@ -1,0 +1,28 @@
+/**
+ * The ICE agent's environment on real sockets (node:dgram, node:net through
+ * src/stun's transports). Node-only: import it where sockets exist.
+ *
+ * There is no mDNS responder here (a browser runs one; node does not), so an
+ * agent given this environment signals its raw host addresses, as a browser
+ * does once the page may enumerate devices.
+ *
+ *     const agent = startIceAgent({ environment: nodeIceEnvironment({ interfaces: ['127.0.0.1'] }), ... });
+ */
+import { connectTcp } from '../stun/node-tcp.js';
+import { bindUdp } from '../stun/node-udp.js';
+import type { IceEnvironment } from './environment.js';
+
+export interface NodeIceEnvironmentOptions {
+  /** The addresses to gather host candidates on, e.g. ['127.0.0.1']. */
+  readonly interfaces: readonly string[];
+  /** TCP connect timeout to TURN servers, ms. */
+  readonly connectTimeoutMs?: number;
+}
+
+export function nodeIceEnvironment(options: NodeIceEnvironmentOptions): IceEnvironment {
+  return {
+    interfaces: [...options.interfaces],
+    bindUdp: (address) => bindUdp({ address, port: 0 }),
+    connectTcp: (remote) => connectTcp(remote, options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+  };
+}
