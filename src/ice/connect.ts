@@ -55,7 +55,7 @@ export interface AgentLink {
   readonly a: IceAgentActor;
   readonly b: IceAgentActor;
   readonly startedAt: number;
-  /** Both connected (or completed), or either failed or closed. */
+  /** Each agent is connected (or completed), failed or closed. */
   readonly settled: boolean;
   readonly result: CallResult;
   /** Stops delivering; the agents stay as they are. */
@@ -133,8 +133,10 @@ export function connectAgents(world: Pick<World, 'clock' | 'trace' | 'random'>, 
     b,
     startedAt,
     get settled() {
-      const states = [a, b].map((x) => x.getSnapshot().context.connectionState);
-      return states.every(isConnected) || states.some((s) => s === 'failed' || s === 'closed');
+      return [a, b].every((x) => {
+        const state = x.getSnapshot().context.connectionState;
+        return isConnected(state) || state === 'failed' || state === 'closed';
+      });
     },
     get result() {
       return resultOf(a, b, connectedAt === null ? null : connectedAt - startedAt);

@@ -10,7 +10,8 @@
  *   peer's candidates go on; after a restart, the previous pair keeps the
  *   agent connected until the new generation selects one (RFC 8445 §9);
  * - completed: selected, gathering complete, the peer's end-of-candidates
- *   received, and the check list completed (§8.1.2 ends the other checks);
+ *   received (and its `.local` names resolved or given up), and the check
+ *   list completed (§8.1.2 ends the other checks);
  * - disconnected: consent checks on the selected pair go unanswered (consent.ts);
  * - failed: consent expired (RFC 7675), or no pair can succeed: gathering is
  *   complete, nothing is left to check or in flight, no pair is valid, and the
@@ -29,7 +30,7 @@ export function connectionStateOf(ctx: AgentContext): IceConnectionState {
   const gen = ctx.gen;
   if (ctx.selected !== undefined) {
     if (ctx.consent.stale) return 'disconnected';
-    const done = ctx.selected.generation === gen.generation && gen.checkList.state === 'completed' && gen.gathering === 'complete' && gen.remoteEnd;
+    const done = ctx.selected.generation === gen.generation && gen.checkList.state === 'completed' && gen.gathering === 'complete' && gen.remoteEnd && gen.resolving === 0;
     return done ? 'completed' : 'connected';
   }
   return gen.checking ? 'checking' : 'new';
