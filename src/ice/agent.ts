@@ -166,21 +166,28 @@ interface Enqueue {
   assign(values: Partial<AgentContext>): void;
   cancel(id: string): void;
   raise(event: IceAgentEvent, options?: { id: string; delay: number }): void;
-  spawnChild(src: 'transaction' | 'baseIo' | 'resolver' | 'gatherer' | 'turnClient', options: { id: string; input: unknown }): void;
+  spawnChild(src: 'transaction' | 'baseIo' | 'resolver' | 'gatherer' | 'turnClient', options: { id: string; systemId?: string; input: unknown }): void;
   stopChild(id: string): void;
   sendTo(to: string, event: EventObject): void;
   emit(event: IceAgentEmitted): void;
 }
 
-function carryOut(enqueue: Enqueue, step: Step, self: AnyActorRef): void {
+function carryOut(enqueue: Enqueue, step: Step, self: AnyActorRef, system: ActorSystem<ActorSystemInfo>): void {
   enqueue.assign(step.ctx);
   const trace = step.options.trace;
   for (const r of step.records) enqueue(() => trace?.record(r.kind, r.fields as never));
   for (const id of step.stops) enqueue.stopChild(id);
   for (const s of step.spawns) {
     if (s.src === 'turnClient') {
+      // Its notifications come through `on` (emitted events are delivered after its step, not from inside one of its actions).
       const client = s.id;
-      enqueue.spawnChild('turnClient', { id: s.id, input: { ...s.input, parent: { send: (notification: TurnClientNotification) => self.send({ type: 'turn.notification', client, notification }) } } });
+      enqueue.spawnChild('turnClient', { id: client, systemId: client, input: s.input });
+      enqueue(() => {
+        const ref = system.get(client) as TurnClientActor | undefined;
+        const tell = (notification: TurnClientNotification) => self.send({ type: 'turn.notification', client, notification });
+        ref?.on('turn.allocated', tell);
+        ref?.on('turn.ended', tell);
+      });
     } else enqueue.spawnChild(s.src, { id: s.id, input: s.input });
   }
   for (const c of step.commands) enqueue.sendTo(c.to, c.event);
@@ -209,25 +216,25 @@ export const iceAgentMachine = setup({
     turnsEnded: ({ context }) => context.turns.every((t) => t.ended),
   },
   actions: {
-    begin: enqueueActions(({ context, enqueue, self }) => {
+    begin: enqueueActions(({ context, enqueue, self, system }) => {
       const step = new Step(context);
       step.emit({ type: 'local.credentials', ufrag: context.gen.local.ufrag, pwd: context.gen.local.pwd });
       startGathering(step);
       publishState(step);
-      carryOut(enqueue as unknown as Enqueue, step, self);
+      carryOut(enqueue as unknown as Enqueue, step, self, system);
     }),
-    operate: enqueueActions(({ context, event, enqueue, self }) => {
+    operate: enqueueActions(({ context, event, enqueue, self, system }) => {
       const step = new Step(context);
       decide(step, event, self);
       publishState(step);
-      carryOut(enqueue as unknown as Enqueue, step, self);
+      carryOut(enqueue as unknown as Enqueue, step, self, system);
     }),
     /** One tick of Ta; with nothing to check, the pacer goes idle until there is. */
-    tick: enqueueActions(({ context, enqueue, self }) => {
+    tick: enqueueActions(({ context, enqueue, self, system }) => {
       const step = new Step(context);
       const sent = tick(step);
       publishState(step);
-      carryOut(enqueue as unknown as Enqueue, step, self);
+      carryOut(enqueue as unknown as Enqueue, step, self, system);
       if (!sent) enqueue.raise({ type: 'checks.idle' });
     }),
     closeSockets: ({ context }) => {

@@ -47,16 +47,20 @@ export function topology(spec: Pick<SceneSpec, 'a' | 'b' | 'turn'>): TopologySpe
   };
 }
 
+/** 'both': UDP and TCP on 3478, and TCP on 443 too, as deployments do for networks that let only the web out. */
 export function turnServers(turn: SceneSpec['turn']): IceTurnServer[] {
   if (!turn) return [];
   const transports: ('udp' | 'tcp')[] = turn === 'both' ? ['udp', 'tcp'] : [turn];
-  return transports.map((transport) => ({ address: TURN, transport, credentials: TURN_USER }));
+  const servers = transports.map((transport) => ({ address: TURN, transport, credentials: TURN_USER }));
+  return turn === 'both' ? [...servers, { address: { address: TURN.address, port: 443 }, transport: 'tcp', credentials: TURN_USER }] : servers;
 }
 
 export function scene(spec: SceneSpec): Scene {
   const world = createWorld(topology(spec), { seed: spec.seed ?? 1 });
   startBindingServer({ socket: world.host('stun').bindUdp({ port: STUN.port }), trace: world.trace, agent: 'stun' });
-  const turn = spec.turn ? startSimTurnServer(world, 'turn', { config: { realm: 'ice.test', users: { [TURN_USER.username]: TURN_USER.password } } }) : undefined;
+  const config = { realm: 'ice.test', users: { [TURN_USER.username]: TURN_USER.password } };
+  const turn = spec.turn ? startSimTurnServer(world, 'turn', { config }) : undefined;
+  if (spec.turn === 'both') startSimTurnServer(world, 'turn', { config, port: 443 });
   const [roleA, roleB] = spec.roles ?? ['controlling', 'controlled'];
   const agent = (id: string, role: IceRole, own: Partial<IceAgentInput> | undefined) =>
     startIceAgent(
