@@ -33,6 +33,28 @@ export const STUN_SERVER = { id: 'stun', address: '198.51.100.1', port: 3478 } a
  */
 export const TURN_SERVER = { id: 'turn', address: '198.51.100.2', port: 3478, webPort: 443 } as const;
 
+export interface TurnRoute {
+  readonly transport: 'udp' | 'tcp';
+  readonly port: number;
+}
+
+/**
+ * The TURN URLs the agents are given, `turn:…:3478?transport=udp` and
+ * `turn:…:443?transport=tcp`: one relayed candidate each. UDP is the cheap
+ * path for everyone who has UDP; TCP on 443 is the one way out of both
+ * `udp-blocked` and `web-only` (TCP on 3478 would add a third allocation per
+ * agent and no path that 443 lacks here). The oracle probes exactly these.
+ */
+export const TURN_ROUTES: readonly TurnRoute[] = [
+  { transport: 'udp', port: TURN_SERVER.port },
+  { transport: 'tcp', port: TURN_SERVER.webPort },
+];
+
+/** "udp:3478", "tcp:443". */
+export function routeName(route: TurnRoute): string {
+  return `${route.transport}:${route.port}`;
+}
+
 /** Long-term credentials the agents use with the matrix's TURN server. */
 export const TURN_CREDENTIALS = { realm: 'matrix.example', username: 'matrix', password: 'matrix-secret' } as const;
 

@@ -14,7 +14,7 @@ import { SeededRandom, createWorld, type NetworkProfileName, type TransportAddre
 import { startBindingServer } from '../stun/binding-server.js';
 import { startSimTurnServer } from '../turn/server-sim.js';
 import { connectIceAgents } from './matrix-agents.js';
-import { ANSWERER, MATRIX_PROFILES, OFFERER, STUN_SERVER, TURN_CREDENTIALS, TURN_SERVER, cellName, cellTopology, matrixCells, type MatrixCell } from './matrix-topology.js';
+import { ANSWERER, MATRIX_PROFILES, OFFERER, STUN_SERVER, TURN_CREDENTIALS, TURN_ROUTES, TURN_SERVER, cellName, cellTopology, matrixCells, type MatrixCell } from './matrix-topology.js';
 import { findPath, type OracleVerdict } from './oracle.js';
 
 export type CandidateKind = 'host' | 'srflx' | 'prflx' | 'relay';
@@ -47,9 +47,8 @@ export interface MatrixCellResult extends AgentOutcome {
 export interface CellServers {
   readonly stun: TransportAddress;
   readonly turn?: {
-    readonly udp: TransportAddress;
-    /** Where it takes TCP: 3478, and 443 as deployments do (matrix-topology.ts). */
-    readonly tcp: readonly TransportAddress[];
+    /** The TURN URLs the agents are given (TURN_ROUTES). */
+    readonly routes: readonly { readonly transport: 'udp' | 'tcp'; readonly address: TransportAddress }[];
     readonly realm: string;
     readonly username: string;
     readonly password: string;
@@ -132,8 +131,7 @@ export function buildCellWorld(cell: MatrixCell, seed: number): { world: World; 
   // TURN over TCP on 443 too: a second listener handing its connections to the same server (RFC 8656 §3.1 allows any port).
   world.host(TURN_SERVER.id).listenTcp({ port: TURN_SERVER.webPort }, (stream) => server.actor.send({ type: 'connection', stream }));
   const turn = {
-    udp: server.address,
-    tcp: [server.address, { address: server.address.address, port: TURN_SERVER.webPort }],
+    routes: TURN_ROUTES.map((route) => ({ transport: route.transport, address: { address: server.address.address, port: route.port } })),
     realm: TURN_CREDENTIALS.realm,
     username: TURN_CREDENTIALS.username,
     password: TURN_CREDENTIALS.password,

@@ -27,8 +27,9 @@
  *    public host's address reaches the peer as its server-reflexive candidate,
  *    which libwebrtc signals even when it equals the host address once host
  *    candidates are mDNS names.
- * 2. **Relay on both sides.** Both endpoints reach the TURN server (a UDP
- *    answer, or a TCP connection and an answer over it, on 3478 or on 443).
+ * 2. **Relay on both sides.** Both endpoints reach the TURN server by one of
+ *    the routes the agents are given (TURN_ROUTES: a UDP answer on 3478, or a
+ *    TCP connection on 443 and an answer over it).
  *    Each then holds a relayed address on the server; relay to relay always
  *    works, the server sending to itself, and each side permits the other's
  *    relayed address by its IP (RFC 8656 §9), which is the server's own.
@@ -49,11 +50,8 @@
  * (RFC 4787 REQ-5) and a check list's time to give up, as ICE does.
  */
 import { createWorld, formatAddress, parseTransportAddress, type Host, type SimUdpSocket, type TopologySpec, type TransportAddress, type World } from '../sim/index.js';
-import { ANSWERER, OFFERER, STUN_SERVER, TURN_SERVER, cellTopology, type MatrixCell, type Side } from './matrix-topology.js';
+import { ANSWERER, OFFERER, STUN_SERVER, TURN_ROUTES, TURN_SERVER, cellTopology, routeName, type MatrixCell, type Side } from './matrix-topology.js';
 import { RELAY_PROBE_PORT, decodeProbe, encodeProbe, probeTcp, startTcpReflector, startUdpReflector } from './oracle-probes.js';
-
-/** A way to reach the TURN server: "udp:3478", "tcp:3478" or "tcp:443". */
-export type TurnRoute = `${'udp' | 'tcp'}:${number}`;
 
 export type DirectCandidateKind = 'host' | 'srflx' | 'prflx';
 
@@ -63,8 +61,8 @@ export interface SideProbe {
   readonly host: string;
   /** The address the STUN server saw it at; null when no answer came (UDP blocked). */
   readonly srflx: string | null;
-  /** How it reaches the TURN server; empty when it cannot, or when there is none. */
-  readonly turn: readonly TurnRoute[];
+  /** Which of the agents' TURN routes ("udp:3478", "tcp:443") reach the server; empty when none does, or there is no server. */
+  readonly turn: readonly string[];
   /** Its base exchanged UDP with a relayed address on the TURN host, from the IP of one of its candidates. */
   readonly relayPeer: boolean;
 }
@@ -121,9 +119,7 @@ export function findPathIn(spec: TopologySpec, options: OracleOptions = {}): Ora
   const relaySources = new Map<Side, string>();
   if (turn) {
     const turnHost = world.host(TURN_SERVER.id);
-    startUdpReflector(turnHost, TURN_SERVER.port);
-    startTcpReflector(turnHost, TURN_SERVER.port);
-    startTcpReflector(turnHost, TURN_SERVER.webPort);
+    for (const route of TURN_ROUTES) (route.transport === 'udp' ? startUdpReflector : startTcpReflector)(turnHost, route.port);
     for (const side of [OFFERER, ANSWERER] as const) startUdpReflector(turnHost, relayProbePort(side), (from) => relaySources.set(side, from.address));
   }
 
@@ -167,7 +163,7 @@ class Endpoint {
   readonly socket: SimUdpSocket;
   readonly hostAddress: TransportAddress;
   srflx: TransportAddress | undefined;
-  readonly turnRoutes = new Set<TurnRoute>();
+  readonly turnRoutes = new Set<string>();
   relayAnswered = false;
   success: DirectPath | undefined;
   /** The other endpoint's addresses this one sends checks to, by "ip:port", with how it learnt each. */
@@ -183,19 +179,16 @@ class Endpoint {
     this.socket.onMessage((data, from) => this.receive(data, from));
   }
 
-  /** Asks the STUN server (and the TURN server, over UDP, TCP and TCP/443) where it sees us, and tries a relayed address. */
+  /** Asks the STUN server (and the TURN server, by each of the agents' routes) where it sees us, and tries a relayed address. */
   discover(turn: boolean): void {
-    const stun = { address: STUN_SERVER.address, port: STUN_SERVER.port };
-    this.ask(stun, () => this.srflx !== undefined);
+    this.ask({ address: STUN_SERVER.address, port: STUN_SERVER.port }, () => this.srflx !== undefined);
     if (!turn) return;
-    const udp = { address: TURN_SERVER.address, port: TURN_SERVER.port };
-    this.ask(udp, () => this.turnRoutes.has(`udp:${udp.port}`));
-    this.ask({ address: TURN_SERVER.address, port: relayProbePort(this.side) }, () => this.relayAnswered);
-    for (const port of [TURN_SERVER.port, TURN_SERVER.webPort]) {
-      probeTcp(this.host, { address: TURN_SERVER.address, port }, (reached) => {
-        if (reached) this.turnRoutes.add(`tcp:${port}`);
-      });
+    for (const route of TURN_ROUTES) {
+      const to = { address: TURN_SERVER.address, port: route.port };
+      if (route.transport === 'udp') this.ask(to, () => this.turnRoutes.has(routeName(route)));
+      else probeTcp(this.host, to, (reached) => reached && this.turnRoutes.add(routeName(route)));
     }
+    this.ask({ address: TURN_SERVER.address, port: relayProbePort(this.side) }, () => this.relayAnswered);
   }
 
   /** The other endpoint's candidates, as signaling would carry them: host, and srflx when it has one. */
@@ -225,7 +218,7 @@ class Endpoint {
     switch (message.kind) {
       case 'you':
         if (from.address === STUN_SERVER.address && from.port === STUN_SERVER.port) this.srflx ??= parseTransportAddress(message.seen);
-        else if (from.address === TURN_SERVER.address && from.port === TURN_SERVER.port) this.turnRoutes.add(`udp:${from.port}`);
+        else if (from.address === TURN_SERVER.address && TURN_ROUTES.some((r) => r.transport === 'udp' && r.port === from.port)) this.turnRoutes.add(`udp:${from.port}`);
         else if (from.address === TURN_SERVER.address && from.port === relayProbePort(this.side)) this.relayAnswered = true;
         return;
       case 'req':

@@ -58,7 +58,7 @@ export function matrixTables(results: readonly MatrixCellResult[], profiles: rea
   for (const turn of [false, true]) {
     if (!results.some((r) => r.turn === turn)) continue;
     if (lines.length > 0) lines.push('');
-    lines.push(turn ? 'With a TURN server (UDP and TCP on 3478, TCP on 443):' : 'Without TURN (a STUN server only):', '');
+    lines.push(turn ? 'With a TURN server (UDP on 3478, TCP on 443):' : 'Without TURN (a STUN server only):', '');
     lines.push(...matrixTable(results, profiles, turn, options));
   }
   lines.push(
