@@ -63,6 +63,7 @@ export {
 } from './pairing.js';
 export {
   changeRole,
+  retrigger,
   checkFailed,
   checkSucceeded,
   formCheckListSet,
@@ -84,3 +85,25 @@ export {
   type ValidPair,
 } from './checklist.js';
 export { addCandidates, endOfCandidates } from './trickle.js';
+
+// ---- the agent (XState machines over the pure modules above) ---------------------------------
+export { iceAgentMachine, startIceAgent, type IceAgentActor, type IceAgentEvent, type IceAgentMachineInput, type IceAgentRunOptions } from './agent.js';
+export {
+  DEFAULT_ICE_TIMING,
+  type IceAgentCommand,
+  type IceAgentEmitted,
+  type IceAgentInput,
+  type IceTiming,
+  type IceTurnServer,
+  type RemoteCandidateInput,
+  type SelectedPair,
+} from './agent-types.js';
+export type { IceConnectionState, IceGatheringState, IceTrace } from './agent-trace.js';
+export type { AgentContext as IceAgentContext, Generation as IceGeneration, Selected as IceSelected, Base as IceBase } from './agent-context.js';
+export { simIceEnvironment, type IceEnvironment, type IceMdns } from './environment.js';
+export { nodeIceEnvironment, type NodeIceEnvironmentOptions } from './environment-node.js';
+export { ICE_PWD_LENGTH, ICE_UFRAG_LENGTH, credentialsProblem, generateCredentials, generateTieBreaker, iceChars, type IceCredentials } from './credentials.js';
+export { checkRequest, type CheckRequest, type CheckRequestInputs } from './check-request.js';
+export { judgeRequest, type AnswerContext, type RequestJudgement } from './answer.js';
+export { connectionStateOf } from './states.js';
+export { connectAgents, runCall, type AgentLink, type CallResult, type ConnectOptions } from './connect.js';
