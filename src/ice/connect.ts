@@ -18,12 +18,25 @@
  *
  * Every message is traced as `ice.signal`, sent and delivered.
  */
-import type { World } from '../sim/world.js';
+import type { StunClock } from '../stun/environment.js';
+import { cryptoRandom } from '../stun/environment.js';
 import { serializeCandidate, type CandidateType, type IceCandidate } from '../wire/ice-candidate.js';
-import type { IceConnectionState } from './agent-trace.js';
+import type { IceConnectionState, IceTrace } from './agent-trace.js';
+import { randomUnit } from './credentials.js';
 import type { IceAgentActor } from './agent.js';
 import type { SelectedPair } from './agent-types.js';
 import type { RelayProtocol } from './priority.js';
+
+/**
+ * Where the signaling runs: a simulated world (its clock, trace and seeded
+ * random) or, for real sockets, `{ clock: realClock }` (then the jitter and
+ * shuffling draw from crypto randomness, and nothing is traced).
+ */
+export interface SignalingWorld {
+  readonly clock: Pick<StunClock, 'setTimeout' | 'now'>;
+  readonly trace?: IceTrace;
+  readonly random?: { fork(label: string): { float(): number } };
+}
 
 export interface ConnectOptions {
   /** One way, ms (default 100). */
@@ -33,7 +46,7 @@ export interface ConnectOptions {
   readonly trickle?: 'full' | 'half' | 'none';
   /** Send each batch of candidates in a random order. */
   readonly shuffle?: boolean;
-  /** For jitter and shuffling: a seeded generator (`world.random.fork('signaling')` by default). */
+  /** For jitter and shuffling: `world.random.fork('signaling')` by default. */
   readonly random?: { float(): number };
 }
 
@@ -67,11 +80,11 @@ type Message =
   | { readonly kind: 'candidate'; readonly ufrag: string; readonly candidate: IceCandidate }
   | { readonly kind: 'end-of-candidates'; readonly ufrag: string };
 
-export function connectAgents(world: Pick<World, 'clock' | 'trace' | 'random'>, a: IceAgentActor, b: IceAgentActor, options: ConnectOptions = {}): AgentLink {
+export function connectAgents(world: SignalingWorld, a: IceAgentActor, b: IceAgentActor, options: ConnectOptions = {}): AgentLink {
   const delay = options.signalingDelayMs ?? 100;
   const jitter = options.jitterMs ?? 0;
   const trickle = options.trickle ?? 'full';
-  const random = options.random ?? world.random.fork('signaling');
+  const random = options.random ?? world.random?.fork('signaling') ?? { float: () => randomUnit(cryptoRandom) };
   const startedAt = world.clock.now();
   let stopped = false;
   let connectedAt: number | null = null;
@@ -82,14 +95,14 @@ export function connectAgents(world: Pick<World, 'clock' | 'trace' | 'random'>, 
     let batch: Message[] = [];
     const deliver = (message: Message) => {
       if (stopped || to.getSnapshot().status !== 'active') return;
-      world.trace.record('ice.signal', { from: label(from), to: label(to), event: 'delivered', ...describe(message) });
+      world.trace?.record('ice.signal', { from: label(from), to: label(to), event: 'delivered', ...describe(message) });
       if (message.kind === 'credentials') to.send({ type: 'remote.credentials', ufrag: message.ufrag, pwd: message.pwd });
       else if (message.kind === 'candidate') to.send({ type: 'remote.candidate', candidate: message.candidate, ufrag: message.ufrag });
       else to.send({ type: 'remote.end-of-candidates', ufrag: message.ufrag });
     };
     const post = (message: Message) => {
       if (stopped) return;
-      world.trace.record('ice.signal', { from: label(from), to: label(to), event: 'sent', ...describe(message) });
+      world.trace?.record('ice.signal', { from: label(from), to: label(to), event: 'sent', ...describe(message) });
       const due = Math.max(lastDue, world.clock.now() + delay + jitter * random.float());
       lastDue = due;
       world.clock.setTimeout(() => deliver(message), due - world.clock.now());
@@ -154,7 +167,7 @@ export function connectAgents(world: Pick<World, 'clock' | 'trace' | 'random'>, 
  * Runs the world until the call settles or `timeoutMs` of virtual time has
  * passed, and returns the result (the world keeps everything scheduled after).
  */
-export function runCall(world: Pick<World, 'clock'>, link: AgentLink, options: { readonly timeoutMs?: number } = {}): CallResult {
+export function runCall(world: { readonly clock: { now(): number; peek(): number | undefined; step(): boolean } }, link: AgentLink, options: { readonly timeoutMs?: number } = {}): CallResult {
   const deadline = world.clock.now() + (options.timeoutMs ?? 90_000);
   while (!link.settled) {
     const next = world.clock.peek();
@@ -162,6 +175,23 @@ export function runCall(world: Pick<World, 'clock'>, link: AgentLink, options: {
     world.clock.step();
   }
   return link.result;
+}
+
+/** On real sockets and real time: resolves once the call settles, or with where it stands after `timeoutMs`. */
+export function awaitCall(link: AgentLink, options: { readonly timeoutMs?: number } = {}): Promise<CallResult> {
+  return new Promise((resolve) => {
+    const subscriptions = [link.a, link.b].map((x) => x.on('connection-state', () => check()));
+    const timer = setTimeout(() => done(), options.timeoutMs ?? 30_000);
+    const done = () => {
+      clearTimeout(timer);
+      subscriptions.forEach((s) => s.unsubscribe());
+      resolve(link.result);
+    };
+    const check = () => {
+      if (link.settled) done();
+    };
+    check();
+  });
 }
 
 function resultOf(a: IceAgentActor, b: IceAgentActor, msToConnected: number | null): CallResult {

@@ -106,4 +106,4 @@ export { ICE_PWD_LENGTH, ICE_UFRAG_LENGTH, credentialsProblem, generateCredentia
 export { checkRequest, type CheckRequest, type CheckRequestInputs } from './check-request.js';
 export { judgeRequest, type AnswerContext, type RequestJudgement } from './answer.js';
 export { connectionStateOf } from './states.js';
-export { connectAgents, runCall, type AgentLink, type CallResult, type ConnectOptions } from './connect.js';
+export { awaitCall, connectAgents, runCall, type AgentLink, type CallResult, type ConnectOptions, type SignalingWorld } from './connect.js';
