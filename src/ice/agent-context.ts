@@ -64,6 +64,8 @@ export interface TurnEntry {
   readonly hostBase?: string;
   readonly stream?: StreamTransport;
   readonly allocated: boolean;
+  /** Peer IPs it has been asked to permit (RFC 8656 §9). */
+  readonly permitted: readonly string[];
   /** The client has ended (its allocation failed, was released or lost). */
   readonly ended: boolean;
 }

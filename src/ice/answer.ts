@@ -39,7 +39,7 @@ import { createErrorResponse, createSuccessResponse } from '../wire/stun/respons
 import type { IceCandidate } from '../wire/ice-candidate.js';
 import { candidateAddressKey } from './candidate.js';
 import type { Step } from './agent-context.js';
-import { baseById, ioId } from './bases.js';
+import { baseById, ioId, permit } from './bases.js';
 import { requestReceived, type CheckList } from './checklist.js';
 import { refreshCheckList, setCheckList, switchRole } from './checks.js';
 import type { IceCredentials } from './credentials.js';
@@ -156,6 +156,7 @@ function remoteFor(step: Step, from: TransportAddress, priority: number): IceCan
     extensions: [],
   };
   step.updateGen({ remotes: [...step.gen.remotes, candidate] });
+  permit(step, [candidate]);
   step.record('ice.candidate', { side: 'remote', event: 'prflx', type: 'prflx', transport: 'udp', address: formatEndpoint(from), priority, foundation: candidate.foundation });
   refreshCheckList(step);
   return candidate;

@@ -22,6 +22,23 @@ export function baseById(step: Step, id: string): Base | undefined {
   return step.ctx.bases.find((b) => b.id === id);
 }
 
+/**
+ * Permissions on our TURN allocations for the peer's addresses (RFC 8656 §9:
+ * per IP; the client keeps them refreshed), so that checks from a relayed
+ * base reach them, as libwebrtc's TurnPort creates one per remote address.
+ * Each IP is asked for once per allocation. `only`: one TURN client.
+ */
+export function permit(step: Step, addresses: readonly { address: string; port: number }[], only?: string): void {
+  const turns = step.ctx.turns.map((turn) => {
+    if (!turn.allocated || turn.ended || turn.generation !== step.gen.generation || (only !== undefined && turn.id !== only)) return turn;
+    const fresh = addresses.filter((a, i) => !turn.permitted.includes(a.address) && addresses.findIndex((b) => b.address === a.address) === i);
+    if (fresh.length === 0) return turn;
+    step.send(turn.id, { type: 'permission.create', peers: fresh.map((a) => ({ address: a.address, port: a.port })) });
+    return { ...turn, permitted: [...turn.permitted, ...fresh.map((a) => a.address)] };
+  });
+  step.update({ turns });
+}
+
 /** `ioId` of a base's io child. */
 export function ioId(base: Pick<Base, 'id'>): string {
   return `io:${base.id}`;

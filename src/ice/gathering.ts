@@ -33,7 +33,7 @@ import type { TurnAllocation } from '../turn/client-types.js';
 import { serializeCandidate, type IceCandidate } from '../wire/ice-candidate.js';
 import { transportAddressKey } from './address.js';
 import type { Base, GathererInput, Step } from './agent-context.js';
-import { ioId } from './bases.js';
+import { ioId, permit } from './bases.js';
 import { isRedundantWith, type LocalCandidate } from './candidate.js';
 import { refreshCheckList } from './checks.js';
 import { computeFoundation } from './foundation.js';
@@ -181,8 +181,7 @@ export function turnAllocated(step: Step, clientId: string, allocation: TurnAllo
     step.spawn({ src: 'baseIo', id: ioId(base), input: { base: base.id, transport: relayed } });
     addLocal(step, candidate, signalled(step, candidate));
     // Permissions for the peer's candidates so far (RFC 8656 §9); later ones get theirs as they come (remote.ts).
-    const peers = step.gen.remotes.map((r) => ({ address: r.address, port: r.port }));
-    if (peers.length > 0) step.send(clientId, { type: 'permission.create', peers });
+    permit(step, step.gen.remotes, clientId);
   }
   settlePending(step, clientId);
 }
@@ -231,7 +230,7 @@ function startTurnClient(step: Step, index: number, via: { hostBase?: string; st
   const { random, trace, agent, timing } = step.options;
   const id = step.id('turn');
   const relayPreference = Math.max(0, Math.min(32, step.options.turnServers.length - index));
-  step.update({ turns: [...step.ctx.turns, { id, generation: step.gen.generation, server, relayPreference, allocated: false, ended: false, ...via }] });
+  step.update({ turns: [...step.ctx.turns, { id, generation: step.gen.generation, server, relayPreference, allocated: false, ended: false, permitted: [], ...via }] });
   step.updateGen({ pending: [...step.gen.pending, id] });
   step.spawn({ src: 'turnClient', id, input: { flow, credentials: server.credentials, random, agent, timing: timing.gathering, ...(trace ? { trace } : {}) } });
 }

@@ -21,7 +21,7 @@ import type { Step } from './agent-context.js';
 import { newGeneration } from './agent-context.js';
 import type { RemoteCandidateInput } from './agent-types.js';
 import { candidateAddressKey } from './candidate.js';
-import { retireGenerationsBefore } from './bases.js';
+import { permit, retireGenerationsBefore } from './bases.js';
 import { refreshCheckList } from './checks.js';
 import { stopConsent } from './consent.js';
 import { credentialsProblem, type IceCredentials } from './credentials.js';
@@ -92,9 +92,7 @@ function addRemote(step: Step, candidate: IceCandidate, event: 'added' | 'resolv
     foundation: candidate.foundation,
     ...(name !== undefined ? { reason: `${name} resolved by mDNS` } : existing !== undefined ? { reason: 'replaces the peer-reflexive candidate of that address (RFC 8445 §7.3.1.3)' } : {}),
   });
-  for (const turn of step.ctx.turns) {
-    if (turn.allocated && turn.generation === step.gen.generation && candidate.transport === 'udp') step.send(turn.id, { type: 'permission.create', peers: [{ address: candidate.address, port: candidate.port }] });
-  }
+  if (candidate.transport === 'udp') permit(step, [candidate]);
   refreshCheckList(step);
 }
 
