@@ -149,7 +149,9 @@ export function srflxDone(step: Step, id: string, outcome: StunTransactionOutcom
       base: host.base,
       server: query.server.address,
     };
-    addLocal(step, candidate, signalled(step, candidate));
+    // libwebrtc (UDPPort::OnStunBindingRequestSucceeded) keeps a srflx equal to its host address when the host
+    // went out under an mDNS name: a host with a public address is otherwise unreachable from outside its LAN.
+    addLocal(step, candidate, signalled(step, candidate), step.options.mdns);
   }
   settlePending(step, id);
 }
@@ -193,10 +195,12 @@ export function turnEnded(step: Step, clientId: string): void {
 }
 
 /** A new local candidate: trickled unless redundant (RFC 8838 §4), then paired. */
-export function addLocal(step: Step, candidate: LocalCandidate, toSignal: IceCandidate | undefined): void {
+/** `keepRedundant`: redundant with its host candidate is no reason to drop it (only with another srflx is). */
+export function addLocal(step: Step, candidate: LocalCandidate, toSignal: IceCandidate | undefined, keepRedundant = false): void {
   const described = { type: candidate.type, transport: candidate.transport, address: formatEndpoint(candidate), priority: candidate.priority, foundation: candidate.foundation, base: formatEndpoint(candidate.base) };
   const server = { ...(candidate.server !== undefined ? { server: candidate.server } : {}), ...(candidate.relayProtocol !== undefined ? { relayProtocol: candidate.relayProtocol } : {}) };
-  if (isRedundantWith(candidate, step.gen.locals)) {
+  const others = keepRedundant ? step.gen.locals.filter((l) => l.type !== 'host') : step.gen.locals;
+  if (isRedundantWith(candidate, others)) {
     step.record('ice.candidate', { side: 'local', event: 'redundant', ...described, ...server, reason: 'same address and base as a candidate already gathered (RFC 8445 §5.1.3)' });
     return;
   }

@@ -32,6 +32,14 @@ describe('the ICE agent, two endpoints in the simulator', () => {
     expect(stateLog(s.world, 'alice').map(([, st]) => st)).toEqual(['checking', 'connected', 'completed']);
   });
 
+  it('a host with a public address still reaches NATed peers: with its host candidate under an mDNS name, it signals the equal srflx (libwebrtc)', () => {
+    const s = call({ a: 'open', b: 'address-restricted' });
+    expect(s.result).toMatchObject({ connected: true, local: 'host', remote: 'srflx' });
+    const sent = s.world.trace.ofKind('ice.signal').filter((r) => r.from === 'alice' && r.message === 'candidate' && r.event === 'sent').map((r) => r.candidate ?? '');
+    expect(sent.some((c) => /\.local \d+ typ host/.test(c))).toBe(true);
+    expect(sent.some((c) => / 203\.0\.113\.\d+ \d+ typ srflx raddr 0\.0\.0\.0 rport 0/.test(c))).toBe(true);
+  });
+
   it('a symmetric NAT against a full-cone NAT: the symmetric side learns a peer-reflexive local candidate, its peer a peer-reflexive remote one', () => {
     const s = call({ a: 'symmetric', b: 'full-cone' });
     expect(s.result).toMatchObject({ connected: true, local: 'prflx', remote: 'srflx' });
