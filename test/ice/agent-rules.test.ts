@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../src/sim/index.js';
 import { StunMethod, decodeStunMessage, encodeStunMessage, findAttribute, shortTermKey, verifyIntegrity } from '../../src/wire/index.js';
 import { ICE_PWD_LENGTH, ICE_UFRAG_LENGTH, checkRequest, credentialsProblem, generateCredentials, generateTieBreaker, judgeRequest, type AnswerContext } from '../../src/ice/index.js';
-import { call, scene } from './agent-support.js';
+import { call, scene, stateLog } from './agent-support.js';
 import { connectAgents, runCall } from '../../src/ice/connect.js';
 
 const random = () => new SeededRandom(7);
@@ -147,5 +147,36 @@ describe('the agent in the simulator, rule by rule', () => {
     const roles = [s.a, s.b].map((x) => x.getSnapshot().context.role);
     expect(roles).toEqual(ta > tb ? ['controlling', 'controlled'] : ['controlled', 'controlling']);
     expect(s.world.trace.ofKind('ice.nomination').filter((r) => r.event === 'nominating').map((r) => r.agent)).toEqual([ta > tb ? 'alice' : 'bob']);
+  });
+});
+
+describe('the trace and the end', () => {
+  it('a call leaves every ice.* kind in the trace, each record naming its agent', () => {
+    const s = call({ a: 'port-restricted', b: 'symmetric', turn: 'udp', roles: ['controlling', 'controlling'] });
+    expect(s.result.connected).toBe(true);
+    s.world.runFor(7_000);
+    const kinds = new Set(s.world.trace.records.map((r) => r.kind).filter((k) => k.startsWith('ice.')));
+    for (const kind of ['ice.gathering', 'ice.candidate', 'ice.pair', 'ice.check', 'ice.answer', 'ice.nomination', 'ice.selected', 'ice.state', 'ice.role', 'ice.consent', 'ice.signal']) {
+      expect(kinds, kind).toContain(kind);
+    }
+    for (const r of s.world.trace.records) if (r.kind.startsWith('ice.') && r.kind !== 'ice.signal') expect(['alice', 'bob']).toContain((r as { agent?: string }).agent);
+  });
+
+  it('close: checks and consent stop, TURN allocations are released, sockets closed, the state is closed and the actor done', () => {
+    const s = call({ a: 'port-restricted', b: 'full-cone', turn: 'both' });
+    expect(s.result.connected).toBe(true);
+    const sockets = s.a.getSnapshot().context.bases.filter((b) => b.kind === 'host').map((b) => b.transport);
+    const states: string[] = [];
+    s.a.on('connection-state', (e) => states.push(e.state));
+    s.a.send({ type: 'close' });
+    s.world.runFor(5_000);
+    expect(states).toEqual(['closed']);
+    expect(s.a.getSnapshot().status).toBe('done');
+    expect(sockets.every((socket) => socket.closed)).toBe(true);
+    const released = s.world.trace.ofKind('turn.client.allocation').filter((r) => r.agent === 'alice' && r.event === 'released');
+    expect(released.length).toBe(s.world.trace.ofKind('turn.client.allocation').filter((r) => r.agent === 'alice' && r.event === 'allocated').length);
+    // Bob loses consent: disconnected, then failed.
+    s.world.runFor(40_000);
+    expect(stateLog(s.world, 'bob').map(([, st]) => st).slice(-2)).toEqual(['disconnected', 'failed']);
   });
 });
