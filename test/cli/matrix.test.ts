@@ -127,9 +127,6 @@ describe('matrix --json', () => {
 });
 
 describe('matrix with our ICE agents', () => {
-  /** See test/ice/matrix.test.ts: a public host against a filtering NAT without TURN, the agent's to fix. */
-  const KNOWN = /^ {2}(open→(address-restricted|port-restricted|symmetric|symmetric-then-cone|cgnat)|(address-restricted|port-restricted|symmetric|symmetric-then-cone|cgnat)→open): /;
-
   it('prints the whole matrix, both tables, every profile, checked cell by cell against the oracle', async () => {
     let out = '';
     const code = await matrixCommand([], (t) => (out += `${t}\n`), () => {});
@@ -143,9 +140,8 @@ describe('matrix with our ICE agents', () => {
     // With TURN, no FAIL anywhere.
     const withTurn = lines.slice(lines.findIndex((l) => l.startsWith('With a TURN server')));
     expect(withTurn.slice(0, withTurn.findIndex((l) => l.startsWith('Rows:'))).join('\n')).not.toContain('FAIL');
-    const disagreements = lines.filter((l) => /^ {2}\S+→\S+: the agents /.test(l));
-    for (const line of disagreements) expect(line).toMatch(KNOWN);
-    expect(code).toBe(disagreements.length > 0 ? 1 : 0);
+    expect(out).toContain('The oracle agrees with all 200 cells');
+    expect(code).toBe(0);
   });
 
   it('--json: one line per cell, the known cells as everyone expects', async () => {
