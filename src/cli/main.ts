@@ -9,6 +9,7 @@ import { narrate } from '../inspect/narrate.js';
 import { writePcapFile } from '../inspect/pcap.js';
 import { summarize, summaryTable } from '../inspect/summary.js';
 import { DEFAULT_SCENARIO, loadScenario, scenarioNames } from './scenarios.js';
+import { matrixCommand } from './matrix.js';
 import { stunCommand } from './stun.js';
 
 const HELP = `rtc-machines: WebRTC connection set-up, made visible
@@ -24,6 +25,8 @@ Commands:
   stun decode           a STUN message as hex on standard input, decoded as JSON
       --password P      check MESSAGE-INTEGRITY with a short-term password (or --username U --realm R --password P, long-term)
   stun probe HOST:PORT  ask a real STUN server "what is my public address?" (UDP; --tcp, --timeout-ms N, --json)
+  matrix                every NAT profile against every other, with and without TURN: which
+                        candidate pair ICE selects, or FAIL (--json, --seed N, --profiles a,b; short: npm run matrix)
   list                  the bundled scenarios, one line each
   profiles              the network profiles (NAT and firewall types) a host can sit behind
   help                  this text
@@ -47,6 +50,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return simulate(rest, out);
       case 'stun':
         return await stunCommand(rest, out, io.err, io.stdin);
+      case 'matrix':
+        return await matrixCommand(rest, out, io.err);
       case 'list':
         return list(out);
       case 'profiles':
