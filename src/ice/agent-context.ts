@@ -256,6 +256,8 @@ export class Step {
   readonly timers: ({ readonly op: 'arm'; readonly id: string; readonly event: TimerEvent; readonly delayMs: number } | { readonly op: 'cancel'; readonly id: string })[] = [];
   /** Sockets and connections to close, after the commands (a TURN release goes out first). */
   readonly closes: (DatagramTransport | StreamTransport)[] = [];
+  /** Candidates came or went: the check list is formed again at the end of the step (once, however many came). */
+  candidatesChanged = false;
   /** Work for the check pacer: leave idle. */
   wake = false;
 

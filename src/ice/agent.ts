@@ -36,7 +36,7 @@ import type { IceAgentCommand, IceAgentEmitted, IceAgentInput } from './agent-ty
 import { requestArrived } from './answer.js';
 import { baseIo, type BaseIoEvent } from './base-io.js';
 import { ioId } from './bases.js';
-import { checkDone, maybeNominate, tick } from './checks.js';
+import { checkDone, formPairsNow, maybeNominate, tick } from './checks.js';
 import { consentDone, consentDue, consentExpired, consentStale, stopConsent } from './consent.js';
 import { gatherer, socketBound, socketFailed, srflxDone, startGathering, streamOpened, turnAllocated, turnEnded, type GathererEvent } from './gathering.js';
 import { remoteCandidate, remoteCredentials, remoteEndOfCandidates, resolved, restart as restartGeneration } from './remote.js';
@@ -220,12 +220,14 @@ export const iceAgentMachine = setup({
       const step = new Step(context);
       step.emit({ type: 'local.credentials', ufrag: context.gen.local.ufrag, pwd: context.gen.local.pwd });
       startGathering(step);
+      if (step.candidatesChanged) formPairsNow(step);
       publishState(step);
       carryOut(enqueue as unknown as Enqueue, step, self, system);
     }),
     operate: enqueueActions(({ context, event, enqueue, self, system }) => {
       const step = new Step(context);
       decide(step, event, self);
+      if (step.candidatesChanged) formPairsNow(step);
       publishState(step);
       carryOut(enqueue as unknown as Enqueue, step, self, system);
     }),

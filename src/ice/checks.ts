@@ -56,8 +56,14 @@ export function pairableLocals(step: Step): LocalCandidate[] {
   return step.gen.locals.filter((c) => c.type !== 'prflx' && (!step.options.relayOnly || c.type === 'relay'));
 }
 
-/** The candidates changed: pairs formed again (trickle.ts), new ones waiting or frozen. */
+/** The candidates changed: the pairs are formed again once the step's rules have run (`formPairsNow`). */
 export function refreshCheckList(step: Step): void {
+  step.candidatesChanged = true;
+}
+
+/** Pairs formed again from all candidates (trickle.ts): new ones waiting or frozen, the list failing only once both sides are complete. */
+export function formPairsNow(step: Step): void {
+  step.candidatesChanged = false;
   const [next] = addCandidates([step.gen.checkList], 0, { locals: pairableLocals(step), remotes: step.gen.remotes, candidatesComplete: candidatesComplete(step) }, { role: step.ctx.role });
   setCheckList(step, next as CheckList, []);
 }
