@@ -100,8 +100,11 @@ function decide(step: Step, event: IceAgentEvent, self: AnyActorRef): void {
       return streamOpened(step, event);
     case 'io.request':
       return requestArrived(step, event.base, event.message, event.from);
-    case 'io.garbled':
-      return step.record('ice.answer', { from: `${event.from.address}:${event.from.port}`, to: event.base, event: 'ignored', reason: `undecodable: ${event.reason}` });
+    case 'io.garbled': {
+      const base = step.ctx.bases.find((b) => b.id === event.base);
+      const to = base === undefined ? event.base : `${base.address.address}:${base.address.port}`;
+      return step.record('ice.answer', { from: `${event.from.address}:${event.from.port}`, to, event: 'ignored', reason: `undecodable: ${event.reason}` });
+    }
     case 'io.send-failed':
       return step.record('note', { text: `${step.options.agent}: an answer could not be sent from ${event.base}: ${event.reason}`, by: step.options.agent });
     case 'mdns.answer':

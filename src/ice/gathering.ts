@@ -80,7 +80,8 @@ export function startGathering(step: Step): void {
   step.updateGen({ gathering: 'gathering', pending: [...environment.interfaces.map((a) => `bind:${a}`), ...tcpTurn.map((t) => `tcp:${t.index}`)] });
   step.record('ice.gathering', { state: 'gathering', generation });
   step.emit({ type: 'gathering-state', state: 'gathering' });
-  step.spawn({ src: 'gatherer', id: `gatherer.${generation}`, input: { generation, environment, mdns, tcpTurn } });
+  // Under the relay policy no host candidate is signalled: no name to register.
+  step.spawn({ src: 'gatherer', id: `gatherer.${generation}`, input: { generation, environment, mdns: mdns && !step.options.relayOnly, tcpTurn } });
   finishGathering(step);
 }
 

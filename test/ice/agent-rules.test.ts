@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../src/sim/index.js';
 import { StunMethod, decodeStunMessage, encodeStunMessage, findAttribute, shortTermKey, verifyIntegrity } from '../../src/wire/index.js';
 import { ICE_PWD_LENGTH, ICE_UFRAG_LENGTH, checkRequest, credentialsProblem, generateCredentials, generateTieBreaker, judgeRequest, type AnswerContext } from '../../src/ice/index.js';
-import { call, scene, stateLog } from './agent-support.js';
+import { call, scene, stateLog, stateOf } from './agent-support.js';
 import { connectAgents, runCall } from '../../src/ice/connect.js';
 
 const random = () => new SeededRandom(7);
@@ -160,6 +160,20 @@ describe('the trace and the end', () => {
       expect(kinds, kind).toContain(kind);
     }
     for (const r of s.world.trace.records) if (r.kind.startsWith('ice.') && r.kind !== 'ice.signal') expect(['alice', 'bob']).toContain((r as { agent?: string }).agent);
+  });
+
+  it('consent checks go every 5 s randomised to 4-6 s (RFC 7675 §5.1), from both agents, over the selected pair', () => {
+    const s = call({ a: 'full-cone', b: 'port-restricted' });
+    s.world.runFor(120_000);
+    for (const agent of ['alice', 'bob']) {
+      const checks = s.world.trace.ofKind('ice.consent').filter((r) => r.agent === agent && r.event === 'check');
+      expect(checks.length).toBeGreaterThan(18);
+      const gaps = checks.slice(1).map((r, i) => r.t - (checks[i]?.t as number));
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(4_000);
+      expect(Math.max(...gaps)).toBeLessThanOrEqual(6_000);
+      expect(new Set(gaps).size).toBeGreaterThan(5);
+    }
+    expect([stateOf(s.a), stateOf(s.b)]).toEqual(['completed', 'completed']);
   });
 
   it('close: checks and consent stop, TURN allocations are released, sockets closed, the state is closed and the actor done', () => {
