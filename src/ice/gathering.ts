@@ -19,9 +19,13 @@
  * Under `iceTransportPolicy: 'relay'` host sockets are still bound (the TURN
  * clients run over them) but no host or srflx candidate is made.
  *
- * libwebrtc hides the host address of srflx and relay candidates too when it
- * signals mDNS names: their raddr/rport are 0.0.0.0 0 (p2p/base/port.cc,
- * `MaybeObfuscateAddress`'s callers); so do we.
+ * With host addresses hidden behind mDNS names, libwebrtc hides them in the
+ * srflx candidate's related address too (raddr 0.0.0.0 rport 0), and gives a
+ * relayed candidate the srflx address as its related address: so Chromium
+ * 156 writes them in /work/shared/sdp-corpus (chromium156-*-gathered.sdp),
+ * and so does this agent, with the extensions Chrome trickles
+ * (`generation N ufrag U network-cost 999`; 999 is libwebrtc's cost of an
+ * unknown network, what the "any address" networks get).
  */
 import { fromCallback, type EventObject } from 'xstate';
 import type { DatagramTransport, StreamTransport } from '../sim/transport.js';
@@ -276,9 +280,9 @@ function networkPreference(hostPriority: number): number {
   return (Math.floor(hostPriority / 2 ** 8) % 2 ** 16) >> 8;
 }
 
-/** The candidate as the agent signals it: a `.local` name for an mDNS host, hidden raddr, generation and ufrag as libwebrtc writes them. */
+/** The candidate as the agent signals it: a `.local` name for an mDNS host, a srflx's raddr hidden, the extensions Chrome trickles. */
 function signalled(step: Step, c: LocalCandidate, mdnsName?: string): IceCandidate {
-  const hide = step.options.mdns;
+  const hide = step.options.mdns && c.type === 'srflx';
   const related =
     c.type === 'host' || c.relatedAddress === undefined ? {} : hide ? { relatedAddress: '0.0.0.0', relatedPort: 0 } : { relatedAddress: c.relatedAddress, relatedPort: c.relatedPort };
   return {
@@ -293,6 +297,7 @@ function signalled(step: Step, c: LocalCandidate, mdnsName?: string): IceCandida
     extensions: [
       { name: 'generation', value: String(step.gen.generation) },
       { name: 'ufrag', value: step.gen.local.ufrag },
+      { name: 'network-cost', value: '999' },
     ],
   };
 }
