@@ -261,7 +261,7 @@ export const iceAgentMachine = setup({
       },
       initial: 'idle',
       states: {
-        idle: { on: { 'checks.wake': 'ticking' } },
+        idle: { on: { 'checks.wake': 'ticking', 'checks.idle': {} } },
         ticking: {
           after: { ta: { target: 'ticking', reenter: true, actions: 'tick' } },
           on: { 'checks.idle': 'idle', 'checks.wake': {} },
