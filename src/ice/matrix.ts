@@ -75,6 +75,8 @@ export interface CellRun {
   readonly oracle: OracleVerdict | undefined;
   /** The cell world's virtual time when the agents were done. */
   readonly virtualMs: number;
+  /** Wall time of the cell: its world, its agents and, when asked, its oracle. */
+  readonly wallMs: number;
   /** The cell's own seed (derived from the matrix seed and the cell's name). */
   readonly seed: number;
 }
@@ -140,6 +142,7 @@ export function buildCellWorld(cell: MatrixCell, seed: number): { world: World; 
 }
 
 export function runCell(cell: MatrixCell, options: CellOptions = {}): CellRun {
+  const start = performance.now();
   const seed = cellSeed(options.seed ?? 1, cell);
   const { world, servers } = buildCellWorld(cell, seed);
   const outcome = (options.connect ?? connectIceAgents)({ cell, world, servers, offerer: OFFERER, answerer: ANSWERER });
@@ -154,7 +157,7 @@ export function runCell(cell: MatrixCell, options: CellOptions = {}): CellRun {
     ms: outcome.ms,
   };
   const oracle = options.oracle === false ? undefined : findPath(cell, { seed });
-  return { cell, result, oracle, virtualMs: world.clock.now(), seed };
+  return { cell, result, oracle, virtualMs: world.clock.now(), wallMs: performance.now() - start, seed };
 }
 
 export function runMatrix(options: MatrixOptions = {}): MatrixRun {
