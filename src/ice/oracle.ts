@@ -27,12 +27,14 @@
  *    public host's address reaches the peer as its server-reflexive candidate,
  *    which libwebrtc signals even when it equals the host address once host
  *    candidates are mDNS names.
+ *    Direct means UDP: the agents gather no TCP host candidates (no ICE-TCP,
+ *    RFC 6544; TCP reaches only a TURN server), so neither does the oracle.
  * 2. **Relay on both sides.** Both endpoints reach the TURN server by one of
  *    the routes the agents are given (TURN_ROUTES: a UDP answer on 3478, or a
- *    TCP connection on 443 and an answer over it).
- *    Each then holds a relayed address on the server; relay to relay always
- *    works, the server sending to itself, and each side permits the other's
- *    relayed address by its IP (RFC 8656 §9), which is the server's own.
+ *    TCP connection on 443 and an answer over it). Each then holds a relayed
+ *    address on the server; relay to relay always works, the server sending
+ *    to itself, and each side permits the other's relayed address by its IP
+ *    (RFC 8656 §9), which is the server's own.
  * 3. **Relay on one side.** One endpoint reaches the TURN server, and the
  *    other's base exchanges UDP with a port on the TURN host (the relayed
  *    address it would send its checks to), *from an IP among its own
