@@ -132,6 +132,8 @@ function decide(step: Step, event: IceAgentEvent, self: AnyActorRef): void {
       if (id.startsWith('check.')) return checkDone(step, id, outcome);
       if (id.startsWith('consent.')) return consentDone(step, id, outcome);
       if (id.startsWith('srflx.')) return srflxDone(step, id, outcome);
+      // A TURN client ended (failed, released, lost): its done event, the last it sends us.
+      if (id.startsWith('turn.')) return turnEnded(step, id);
       return;
     }
   }
@@ -142,7 +144,7 @@ function turnNotice(step: Step, event: TurnNotice, self: AnyActorRef): void {
   if (n.type === 'turn.allocated') {
     const actor = children(self)[event.client];
     if (actor !== undefined) turnAllocated(step, event.client, n.allocation, relayedTransport(actor as unknown as TurnClientActor));
-  } else if (n.type === 'turn.ended') turnEnded(step, event.client);
+  }
 }
 
 function restartStep(step: Step): void {
@@ -189,7 +191,6 @@ function carryOut(enqueue: Enqueue, step: Step, self: AnyActorRef, system: Actor
         const ref = system.get(client) as TurnClientActor | undefined;
         const tell = (notification: TurnClientNotification) => self.send({ type: 'turn.notification', client, notification });
         ref?.on('turn.allocated', tell);
-        ref?.on('turn.ended', tell);
       });
     } else enqueue.spawnChild(s.src, { id: s.id, input: s.input });
   }
@@ -272,7 +273,7 @@ export const iceAgentMachine = setup({
     closing: {
       always: { guard: 'turnsEnded', target: 'closed' },
       after: { 3000: 'closed' },
-      on: { 'turn.notification': { actions: 'operate' }, '*': {} },
+      on: { 'xstate.done.actor.turn.*': { actions: 'operate' }, '*': {} },
     },
     closed: { type: 'final', entry: ['closeSockets', 'forgetBases'] },
   },
