@@ -3,7 +3,8 @@
  * names, each with what the trace must show.
  */
 import { describe, expect, it } from 'vitest';
-import { call, stateLog, stateOf } from './agent-support.js';
+import { connectAgents, runCall } from '../../src/ice/connect.js';
+import { call, scene, stateLog, stateOf } from './agent-support.js';
 
 describe('the ICE agent, two endpoints in the simulator', () => {
   it('hotel wifi: two hosts on one LAN behind a NAT that does not hairpin connect host/host through their mDNS names', () => {
@@ -79,6 +80,18 @@ describe('the ICE agent, two endpoints in the simulator', () => {
     const signalled = s.world.trace.ofKind('ice.signal').filter((r) => r.message === 'candidate' && r.event === 'sent');
     expect(signalled.length).toBeGreaterThan(0);
     for (const r of signalled) expect(r.candidate).toContain('typ relay');
+  });
+
+  it('lossy, jittery access links (15 % loss each way, 30 ms jitter): retransmissions and triggered checks still connect, seed after seed', () => {
+    let retransmissions = 0;
+    for (let seed = 1; seed <= 8; seed++) {
+      const s = scene({ a: 'port-restricted', b: 'full-cone', turn: 'udp', seed });
+      for (const link of ['alice@alice-home', 'bob@bob-home']) s.world.setLinkQuality(link, { loss: 0.15, jitterMs: 30 });
+      const result = runCall(s.world, connectAgents(s.world, s.a, s.b));
+      expect(result.connected, `seed ${seed}`).toBe(true);
+      retransmissions += s.world.trace.ofKind('stun.retransmit').length;
+    }
+    expect(retransmissions).toBeGreaterThan(0);
   });
 
   it('consent: a link that goes down after connecting makes the agent disconnected, then failed 30 s after the last response (RFC 7675)', () => {
