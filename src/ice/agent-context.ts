@@ -10,7 +10,7 @@
  */
 import type { TransportAddress } from '../sim/address.js';
 import type { DatagramTransport, StreamTransport } from '../sim/transport.js';
-import type { RandomSource, StunClock } from '../stun/environment.js';
+import type { RandomSource } from '../stun/environment.js';
 import type { StunTransactionInput } from '../stun/transaction.js';
 import type { TurnClientCommand, TurnClientInput } from '../turn/client-types.js';
 import type { TraceKind, TraceKinds } from '../sim/trace.js';
@@ -37,7 +37,6 @@ export interface AgentOptions {
   readonly random: RandomSource;
   readonly trace: IceTrace | undefined;
   readonly agent: string;
-  readonly clock: Pick<StunClock, 'now'>;
 }
 
 /** A socket the agent sends checks from (RFC 8445 §4 "base"): a host UDP socket, or a TURN allocation. */
@@ -145,7 +144,7 @@ export interface AgentContext {
   readonly nextId: number;
 }
 
-export function resolveOptions(input: IceAgentInput, clock: Pick<StunClock, 'now'>): AgentOptions {
+export function resolveOptions(input: IceAgentInput): AgentOptions {
   return {
     environment: input.environment,
     stunServers: input.stunServers ?? [],
@@ -156,7 +155,6 @@ export function resolveOptions(input: IceAgentInput, clock: Pick<StunClock, 'now
     random: input.random ?? cryptoRandom,
     trace: input.trace,
     agent: input.agent ?? 'ice',
-    clock,
   };
 }
 
@@ -182,8 +180,8 @@ export function newGeneration(generation: number, random: RandomSource, role: Ic
   };
 }
 
-export function initialContext(input: IceAgentInput, clock: Pick<StunClock, 'now'>): AgentContext {
-  const options = resolveOptions(input, clock);
+export function initialContext(input: IceAgentInput): AgentContext {
+  const options = resolveOptions(input);
   return {
     options,
     role: input.role,

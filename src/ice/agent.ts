@@ -25,7 +25,6 @@
  */
 import { assign, createActor, enqueueActions, fromCallback, setup, type Actor, type ActorLogic, type ActorSystem, type ActorSystemInfo, type AnyActorRef, type EventObject, type Snapshot } from 'xstate';
 import type { StunClock } from '../stun/environment.js';
-import { realClock } from '../stun/environment.js';
 import { stunTransactionMachine, type StunTransactionInput, type StunTransactionOutcome } from '../stun/transaction.js';
 import { turnClientMachine, type TurnClientActor } from '../turn/client-machine.js';
 import { relayedTransport } from '../turn/client-relayed-transport.js';
@@ -72,10 +71,8 @@ export type IceAgentEvent =
   | { readonly type: 'checks.idle' }
   | Done;
 
-export interface IceAgentMachineInput extends IceAgentInput {
-  /** The clock the agent reads (a VirtualClock in the simulator); the actor's timers run on the one given to createActor. */
-  readonly clock?: Pick<StunClock, 'now'>;
-}
+/** The machine's input (the agent reads no clock: its timers are the actor's, `createActor(machine, { clock })`). */
+export type IceAgentMachineInput = IceAgentInput;
 
 const children = (self: AnyActorRef): Record<string, AnyActorRef | undefined> => (self.getSnapshot() as { children: Record<string, AnyActorRef | undefined> }).children;
 
@@ -251,7 +248,7 @@ export const iceAgentMachine = setup({
   },
 }).createMachine({
   id: 'iceAgent',
-  context: ({ input }) => initialContext(input, input.clock ?? realClock),
+  context: ({ input }) => initialContext(input),
   entry: 'begin',
   initial: 'running',
   states: {
@@ -283,7 +280,7 @@ export type IceAgentActor = Actor<typeof iceAgentMachine>;
 
 export interface IceAgentRunOptions {
   /** The actor's clock: the simulator's VirtualClock; real timers by default. */
-  readonly clock?: StunClock;
+  readonly clock?: Pick<StunClock, 'setTimeout' | 'clearTimeout'>;
 }
 
 /**
@@ -294,8 +291,7 @@ export interface IceAgentRunOptions {
  *       trace: world.trace, agent: 'alice' }, { clock: world.clock });
  */
 export function startIceAgent(input: IceAgentInput, options: IceAgentRunOptions = {}): IceAgentActor {
-  const clock = options.clock ?? realClock;
-  const actor = createActor(iceAgentMachine, { input: { ...input, clock }, ...(options.clock !== undefined ? { clock: options.clock } : {}) });
+  const actor = createActor(iceAgentMachine, { input, ...(options.clock !== undefined ? { clock: options.clock } : {}) });
   actor.start();
   return actor;
 }
