@@ -15,8 +15,12 @@
  * - Nomination (§8.1.1): regular nomination of the best valid pair, as soon
  *   as no pair of higher priority can still succeed, or `nominationDelayMs`
  *   after the first valid pair (libwebrtc selects at once and may switch a
- *   second later; without renomination, RFC 8445 allows one nomination, so
- *   the agent waits that second before it commits).
+ *   second later, its receiving_switching_delay; without renomination, RFC
+ *   8445 allows one nomination, so the agent waits that second before it
+ *   commits). libwebrtc's own default is semi-aggressive nomination (IceConfig
+ *   default_nomination_mode SEMI_AGGRESSIVE, "TODO: change the default to
+ *   regular nomination"): USE-CANDIDATE on its pings to whatever it has
+ *   selected. This agent does RFC 8445's regular nomination.
  */
 import { mappedAddress } from '../stun/client.js';
 import { datagramFlow } from '../stun/flow.js';
