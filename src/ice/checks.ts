@@ -18,8 +18,8 @@
  *   second later, its receiving_switching_delay; without renomination, RFC
  *   8445 allows one nomination, so the agent waits that second before it
  *   commits). libwebrtc's own default is semi-aggressive nomination (IceConfig
- *   default_nomination_mode SEMI_AGGRESSIVE, "TODO: change the default to
- *   regular nomination"): USE-CANDIDATE on its pings to whatever it has
+ *   default_nomination_mode SEMI_AGGRESSIVE, with a note of its authors that
+ *   the default should become regular nomination): USE-CANDIDATE on its pings to whatever it has
  *   selected. This agent does RFC 8445's regular nomination.
  */
 import { mappedAddress } from '../stun/client.js';
