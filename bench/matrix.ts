@@ -10,6 +10,7 @@
  * after another on one thread: worker threads were tried and lose on two cores,
  * each worker paying its own module loading and JIT warm-up again.
  */
+import type { NetworkProfileName } from '../src/sim/index.js';
 import { runMatrix, type ConnectCell, type MatrixRun } from '../src/ice/matrix.js';
 import { findPath } from '../src/ice/oracle.js';
 
@@ -36,9 +37,9 @@ export interface MatrixBenchResult {
   readonly oracleWallMs: number;
 }
 
-export function benchMatrix(options: { seed?: number; warmRuns?: number; connect?: ConnectCell } = {}): MatrixBenchResult {
+export function benchMatrix(options: { seed?: number; warmRuns?: number; connect?: ConnectCell; profiles?: readonly NetworkProfileName[] } = {}): MatrixBenchResult {
   const seed = options.seed ?? 1;
-  const run = (): MatrixRun => runMatrix({ seed, oracle: false, ...(options.connect ? { connect: options.connect } : {}) });
+  const run = (): MatrixRun => runMatrix({ seed, oracle: false, ...(options.connect ? { connect: options.connect } : {}), ...(options.profiles ? { profiles: options.profiles } : {}) });
   const cold = run();
   let warmWallMs = Number.POSITIVE_INFINITY;
   for (let i = 0; i < (options.warmRuns ?? 3); i++) warmWallMs = Math.min(warmWallMs, run().wallMs);

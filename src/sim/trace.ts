@@ -142,12 +142,18 @@ export class Trace {
     this.retain = options.retain ?? true;
   }
 
-  /** Appends a record stamped with the current virtual time and returns it. */
-  record<K extends TraceKind>(kind: K, fields: TraceKinds[K]): TraceRecordOf<K> {
-    const entry = { seq: this.count++, t: this.now(), kind, ...fields } as TraceRecordOf<K>;
+  /** Whether anyone reads records: a trace that neither keeps them nor has listeners only counts them. */
+  get wanted(): boolean {
+    return this.retain || this.listeners.size > 0;
+  }
+
+  /** Appends a record stamped with the current virtual time. */
+  record<K extends TraceKind>(kind: K, fields: TraceKinds[K]): void {
+    const seq = this.count++;
+    if (!this.wanted) return;
+    const entry = { seq, t: this.now(), kind, ...fields } as TraceRecordOf<K>;
     if (this.retain) this.entries.push(entry as TraceRecord);
     for (const listener of this.listeners) listener(entry as TraceRecord);
-    return entry;
   }
 
   /** The retained records, in order (empty when the trace does not retain). */
