@@ -16,3 +16,4 @@ export type { TransportAddress as StunTransportAddress } from './wire/index.js';
 // The codec's AddressFamily is the STUN Family octet; ICE's is 'ipv4' | 'ipv6'.
 export { AddressFamily } from './wire/index.js';
 export type { AddressFamily as IceAddressFamily } from './ice/index.js';
+export { matrixTables, matrixJsonLines } from './inspect/matrix-table.js';
