@@ -284,7 +284,14 @@ export class Step {
     return `${prefix}.${n}`;
   }
 
+  /** Whether records are read by anyone; when not, callers may skip the work of describing what changed. */
+  get tracing(): boolean {
+    const trace = this.ctx.options.trace;
+    return trace !== undefined && trace.wanted !== false;
+  }
+
   record<K extends TraceKind>(kind: K, fields: Omit<TraceKinds[K], 'agent'>): void {
+    if (!this.tracing) return;
     this.records.push({ kind, fields: { agent: this.ctx.options.agent, ...fields } } as unknown as TraceEntry);
   }
 

@@ -130,4 +130,5 @@ declare module '../sim/trace.js' {
 }
 
 /** What the agent needs of a trace: the simulator's `Trace`, or anything with its `record`. */
-export type IceTrace = Pick<Trace, 'record'>;
+/** Where the agent writes; `wanted` false (a trace that keeps nothing and has no listeners) lets it skip building records. */
+export type IceTrace = Pick<Trace, 'record'> & { readonly wanted?: boolean };

@@ -257,6 +257,7 @@ export function other(role: IceRole): IceRole {
 }
 
 function tracePairs(step: Step, before: CheckList, after: CheckList): void {
+  if (!step.tracing) return;
   const old = new Map(before.pairs.map((p) => [p.id, p]));
   for (const p of after.pairs) {
     const o = old.get(p.id);
