@@ -106,7 +106,6 @@ export interface NetTraceKinds {
 }
 
 /** Every kind of record; upper layers add theirs by augmenting this interface. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface TraceKinds extends NetTraceKinds {}
 
 export type TraceKind = keyof TraceKinds;
