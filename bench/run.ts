@@ -4,12 +4,12 @@
  * process, and the simulator's benchmarks leave a large heap behind them.
  */
 import { NETWORK_PROFILE_NAMES } from '../src/sim/index.js';
-import { benchMatrix } from './matrix.js';
+import { ISSUE_MATRIX_PROFILES, benchMatrix } from './matrix.js';
 import { benchDatagramsThroughTwoNats, benchIdleTimeredWorld, type BenchResult } from './sim.js';
 import { benchStunCodec } from './stun-codec.js';
 
 // The matrix of issue 5 (the foundation's profiles plus udp-blocked), then the whole one (web-only too).
-for (const profiles of [NETWORK_PROFILE_NAMES.filter((p) => p !== 'web-only'), NETWORK_PROFILE_NAMES]) {
+for (const profiles of [ISSUE_MATRIX_PROFILES, NETWORK_PROFILE_NAMES]) {
   const r = benchMatrix({ profiles });
   console.log(`${r.name}: ${Math.round(r.warmWallMs).toLocaleString('en-US')} ms warm, ${Math.round(r.wallMs).toLocaleString('en-US')} ms on its first run\n    ${r.detail}`);
 }
