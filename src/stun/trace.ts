@@ -109,7 +109,8 @@ declare module '../sim/trace.js' {
 }
 
 /** What the STUN machines need of a trace: the simulator's `Trace` or anything with its `record`. */
-export type StunTrace = Pick<Trace, 'record'>;
+/** Where STUN machines write; `wanted` false (a trace that keeps nothing and has no listeners) lets them skip building records. */
+export type StunTrace = Pick<Trace, 'record'> & { readonly wanted?: boolean };
 
 /** "ip:port", with brackets around an IPv6 address (RFC 3986 §3.2.2). */
 export function formatEndpoint(address: TransportAddress): string {

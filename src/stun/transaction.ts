@@ -173,6 +173,15 @@ function base(context: TransactionContext): OutcomeBase {
   return { transactionId: context.transactionId, transmissions: context.transmissions };
 }
 
+/**
+ * Whether anyone reads the trace. Asked at each record, not once (a listener may come later);
+ * when nobody does, the records are not even built: formatting endpoints and spreading fields
+ * for a trace that drops them was a visible part of each check in a large untraced run (the matrix).
+ */
+function tracing(context: TransactionContext): boolean {
+  return context.trace !== undefined && context.trace.wanted !== false;
+}
+
 function withAgent(context: TransactionContext): { agent?: string } {
   return context.agent === undefined ? {} : { agent: context.agent };
 }
@@ -209,6 +218,7 @@ export const stunTransactionMachine = setup({
     countTransmission: assign({ transmissions: ({ context }) => context.transmissions + 1 }),
     transmit: sendTo('io', ({ context }): IoCommand => ({ type: 'transmit', bytes: context.requestBytes })),
     traceTransmission: ({ context }) => {
+      if (!tracing(context)) return;
       const common = { transaction: context.transactionHex, method: context.method, ...withAgent(context), from: formatEndpoint(context.flow.local), to: formatEndpoint(context.flow.remote) };
       if (context.transmissions === 1) {
         context.trace?.record('stun.request', { ...common, class: 'request', transport: context.transport, attempt: 1 });
@@ -225,7 +235,7 @@ export const stunTransactionMachine = setup({
       return verdict.verdict === 'discard' && verdict.integrity ? { forged: verdict.reason } : {};
     }),
     traceDiscard: ({ context, event }) => {
-      if (event.type !== 'stun.message' && event.type !== 'stun.garbled') return;
+      if (!tracing(context) || (event.type !== 'stun.message' && event.type !== 'stun.garbled')) return;
       const verdict = event.type === 'stun.message' ? verdictOf(context, event.message) : undefined;
       const reason = event.type === 'stun.garbled' ? `undecodable: ${event.reason}` : verdict?.verdict === 'discard' ? verdict.reason : 'not an answer';
       context.trace?.record('stun.discard', { transaction: context.transactionHex, method: context.method, ...withAgent(context), from: formatEndpoint(event.from), to: formatEndpoint(context.flow.local), reason });
@@ -260,7 +270,7 @@ export const stunTransactionMachine = setup({
     traceOutcome: ({ context }) => {
       const outcome = context.outcome;
       const trace = context.trace;
-      if (outcome === undefined || trace === undefined) return;
+      if (outcome === undefined || trace === undefined || !tracing(context)) return;
       const common = { transaction: context.transactionHex, method: context.method, ...withAgent(context) };
       const to = formatEndpoint(context.flow.remote);
       switch (outcome.kind) {

@@ -123,7 +123,8 @@ export function record<K extends 'turn.client.allocation' | 'turn.client.permiss
   fields: Omit<TraceKinds[K], 'agent' | 'server'>,
 ): void {
   const trace: TurnClientTrace | undefined = context.input.trace;
-  if (trace === undefined) return;
+  // Nobody reads it (a large untraced run): do not build the record.
+  if (trace === undefined || trace.wanted === false) return;
   const common = { ...(context.input.agent !== undefined ? { agent: context.input.agent } : {}), server: context.server };
   trace.record(kind, { ...common, ...fields } as TraceKinds[K]);
 }

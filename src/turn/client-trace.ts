@@ -87,7 +87,8 @@ declare module '../sim/trace.js' {
 }
 
 /** What the TURN client needs of a trace: the simulator's `Trace` or anything with its `record`. */
-export type TurnClientTrace = Pick<Trace, 'record'>;
+/** Where the client writes; `wanted` false (a trace that keeps nothing and has no listeners) lets it skip building records. */
+export type TurnClientTrace = Pick<Trace, 'record'> & { readonly wanted?: boolean };
 
 /** "ip:port". */
 export function endpointOf(address: TransportAddress): string {
