@@ -26,19 +26,25 @@ function pathWorld(links: { alice: LinkSpec; inside: LinkSpec; outside: LinkSpec
   );
 }
 
+
+/** Alice sends datagram n (one byte, n) to s0:3478 after waiting gaps[n] ms; returns when each went. */
+function sendPaced(world: World, gaps: readonly number[]): number[] {
+  const socket = world.host('alice').bindUdp({});
+  return gaps.map((gap, n) => {
+    world.runFor(gap);
+    const at = world.clock.now();
+    socket.send(bytes(n), addr(SERVER_ADDRESSES[0], 3478));
+    return at;
+  });
+}
+
 describe('latency and jitter', () => {
   prop([fc.tuple(latencyArb, latencyArb, latencyArb, latencyArb), fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 1, maxLength: 40 }), seedArb], runs(100))(
     'with zero jitter, datagrams arrive in send order after exactly the summed latency',
     ([a, i, o, s], gaps, seed) => {
       const world = pathWorld({ alice: { latencyMs: a }, inside: { latencyMs: i }, outside: { latencyMs: o }, server: { latencyMs: s } }, seed);
       const server = listen(world, 's0', 3478);
-      const socket = world.host('alice').bindUdp({});
-      const sentAt: number[] = [];
-      gaps.forEach((gap, n) => {
-        world.runFor(gap);
-        sentAt.push(world.clock.now());
-        socket.send(bytes(n), addr(SERVER_ADDRESSES[0], 3478));
-      });
+      const sentAt = sendPaced(world, gaps);
       world.run();
       expect(server.inbox.map((r) => r.data[0])).toEqual(gaps.map((_, n) => n));
       server.inbox.forEach((r, n) => expect(r.t - sentAt[n]!).toBe(a + i + o + s));
@@ -63,13 +69,7 @@ describe('latency and jitter', () => {
       seed,
     );
     const server = listen(world, 's0', 3478);
-    const socket = world.host('alice').bindUdp({});
-    const sentAt: number[] = [];
-    gaps.forEach((gap, n) => {
-      world.runFor(gap);
-      sentAt.push(world.clock.now());
-      socket.send(bytes(n), addr(SERVER_ADDRESSES[0], 3478));
-    });
+    const sentAt = sendPaced(world, gaps);
     world.run();
     expect(server.inbox.map((r) => r.data[0]).sort((x, y) => x! - y!)).toEqual(gaps.map((_, n) => n));
     const epsilon = 1e-9; // the delay is rounded to the microsecond, then summed in floating point
