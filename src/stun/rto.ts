@@ -48,12 +48,6 @@ export class StunTimingError extends RangeError {
 /** The complete timing, from defaults and overrides; throws `StunTimingError` for impossible values. */
 export function resolveTiming(overrides: Partial<StunTiming> = {}): StunTiming {
   const timing: StunTiming = { ...DEFAULT_STUN_TIMING, ...overrides };
-  const positive = (name: string, value: number | undefined, integer = false) => {
-    if (value === undefined) return;
-    if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-      throw new StunTimingError(`${name} must be a positive finite ${integer ? 'integer' : 'number'}, got ${value}`);
-    }
-  };
   positive('rtoMs', timing.rtoMs);
   positive('rc', timing.rc, true);
   positive('rm', timing.rm);
@@ -61,6 +55,13 @@ export function resolveTiming(overrides: Partial<StunTiming> = {}): StunTiming {
   positive('maxRtoMs', timing.maxRtoMs);
   positive('timeoutMs', timing.timeoutMs);
   return timing;
+}
+
+function positive(name: string, value: number | undefined, integer = false): void {
+  if (value === undefined) return;
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new StunTimingError(`${name} must be a positive finite ${integer ? 'integer' : 'number'}, got ${value}`);
+  }
 }
 
 /** The schedule over UDP (RFC 8489 §6.2.1) or TCP (§6.2.2), cut short by `timeoutMs` when given. */

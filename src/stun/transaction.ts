@@ -13,17 +13,18 @@
  *
  * Time: the retransmission timer is an XState delayed transition (`after`),
  * so the actor's `clock` (the simulator's VirtualClock, or real timers) drives
- * it; the machine reads no clock itself. IO: an invoked callback actor
- * (`flowIo`) owns the subscription to the flow and every send, so the machine
- * only decides. Randomness: the transaction id comes from the injected
- * `random` (or is given). The machine is the same in both worlds.
+ * it; the machine reads no clock itself. IO: two actions, `listen` (on
+ * entry: the flow's messages with our transaction id become events) and
+ * `transmit` (each send); everything else only decides. Randomness: the
+ * transaction id comes from the injected `random` (or is given). The machine
+ * is the same in both worlds.
  *
  * Over TCP, a response that fails its integrity check ends the transaction at
  * once (RFC 8489 §9.2.5); over UDP it is discarded and retransmissions go on,
  * but if only such responses came the outcome says "integrity-violation"
  * rather than "timeout".
  */
-import { assign, fromCallback, sendTo, setup, type Actor } from 'xstate';
+import { assign, setup, type Actor, type ActorRef, type Snapshot } from 'xstate';
 import type { TransportAddress } from '../sim/address.js';
 import { bytesToHex } from '../wire/hex.js';
 import { findAttribute, type StunAttribute } from '../wire/stun/attribute-types.js';
@@ -82,7 +83,7 @@ export type StunTransactionOutcome =
   /** The stream closed, or the transport refused to send. */
   | ({ readonly kind: 'transport-closed'; readonly reason: string } & OutcomeBase);
 
-// ---- IO: the flow, as a callback actor -----------------------------------------
+// ---- IO: the flow, by the machine's own actions ------------------------------------
 
 type IoEvent =
   | { readonly type: 'stun.message'; readonly message: DecodedStunMessage; readonly from: TransportAddress }
@@ -90,21 +91,19 @@ type IoEvent =
   | { readonly type: 'flow.closed'; readonly reason: string }
   | { readonly type: 'flow.send-failed'; readonly reason: string };
 
-type IoCommand = { readonly type: 'transmit'; readonly bytes: Uint8Array };
-
-interface IoInput {
-  readonly flow: StunFlow;
-  readonly transactionId: Uint8Array;
-}
-
 /**
- * Subscribes to the flow, passes up what carries our transaction id (decoded,
- * or why it could not be), and sends what the machine asks. Bytes for other
+ * Subscribes to the flow for the actor's lifetime and passes up what carries
+ * our transaction id (decoded, or why it could not be). Bytes for other
  * transactions, and bytes that are not STUN, are not ours: left alone.
+ *
+ * This was an invoked callback actor. A transaction runs per connectivity
+ * check and per TURN request, and that child cost a creation, a start, an
+ * event per send and a stop event each time, for no decision of its own.
+ * The subscription ends with the actor's observers (`complete`: done or
+ * stopped), where the child's stop ended it.
  */
-const flowIo = fromCallback<IoCommand, IoInput>(({ input, receive, sendBack }) => {
-  const back = (event: IoEvent) => sendBack(event);
-  const { flow, transactionId } = input;
+function listen(flow: StunFlow, transactionId: Uint8Array, self: ActorRef<Snapshot<unknown>, IoEvent>): void {
+  const back = (event: IoEvent) => self.send(event);
   const offMessage = flow.onMessage((bytes, from) => {
     if (!carriesTransactionId(bytes, transactionId)) return;
     const decoded = decodeStunMessage(bytes);
@@ -112,18 +111,21 @@ const flowIo = fromCallback<IoCommand, IoInput>(({ input, receive, sendBack }) =
     else back({ type: 'stun.garbled', reason: decoded.error.message, from });
   });
   const offClose = flow.onClose((reason) => back({ type: 'flow.closed', reason }));
-  receive((command) => {
-    try {
-      flow.send(command.bytes);
-    } catch (error) {
-      back({ type: 'flow.send-failed', reason: error instanceof Error ? error.message : String(error) });
-    }
-  });
-  return () => {
+  const off = () => {
     offMessage();
     offClose();
   };
-});
+  self.subscribe({ complete: off, error: off });
+}
+
+/** Sends the request; a transport that refuses it (closed) becomes an event, never a throw. */
+function transmit(context: TransactionContext, self: ActorRef<Snapshot<unknown>, IoEvent>): void {
+  try {
+    context.flow.send(context.requestBytes);
+  } catch (error) {
+    self.send({ type: 'flow.send-failed', reason: error instanceof Error ? error.message : String(error) });
+  }
+}
 
 function carriesTransactionId(bytes: Uint8Array, id: Uint8Array): boolean {
   if (bytes.length < 8 + TRANSACTION_ID_LENGTH) return false;
@@ -138,7 +140,6 @@ interface TransactionContext {
   readonly transport: StunTransportKind;
   readonly requestBytes: Uint8Array;
   readonly transactionId: Uint8Array;
-  readonly transactionHex: string;
   readonly method: string;
   readonly key: Uint8Array | undefined;
   readonly schedule: TransmissionSchedule;
@@ -151,7 +152,7 @@ interface TransactionContext {
 }
 
 // The response checks run HMACs: judge each message once, however many guards ask. A decoded
-// message belongs to one transaction (each io actor decodes its own), so the key is fixed per message.
+// message belongs to one transaction (each transaction decodes its own), so the key is fixed per message.
 const verdicts = new WeakMap<DecodedStunMessage, ResponseVerdict>();
 function verdictOf(context: TransactionContext, message: DecodedStunMessage): ResponseVerdict {
   let verdict = verdicts.get(message);
@@ -182,6 +183,19 @@ function tracing(context: TransactionContext): boolean {
   return context.trace !== undefined && context.trace.wanted !== false;
 }
 
+/** The transaction id as hex, for records only (most transactions of a large untraced run never need it). */
+function hexOf(context: TransactionContext): string {
+  return bytesToHex(context.transactionId);
+}
+
+// The schedule for the RFC's default timing, worked out once per transport: nearly every
+// transaction uses it, and resolving and validating the timing was a visible part of starting one.
+const DEFAULT_SCHEDULES = { udp: transmissionSchedule(resolveTiming(), 'udp'), tcp: transmissionSchedule(resolveTiming(), 'tcp') };
+
+function scheduleFor(timing: Partial<StunTiming> | undefined, transport: StunTransportKind): TransmissionSchedule {
+  return timing === undefined ? DEFAULT_SCHEDULES[transport] : transmissionSchedule(resolveTiming(timing), transport);
+}
+
 function withAgent(context: TransactionContext): { agent?: string } {
   return context.agent === undefined ? {} : { agent: context.agent };
 }
@@ -193,7 +207,6 @@ export const stunTransactionMachine = setup({
     events: {} as IoEvent,
     output: {} as StunTransactionOutcome,
   },
-  actors: { flowIo },
   delays: {
     /** Until the next transmission is due, or, after the last, until the give-up time (RFC 8489 §6.2.1). */
     nextTimer: ({ context }) => {
@@ -216,10 +229,11 @@ export const stunTransactionMachine = setup({
   },
   actions: {
     countTransmission: assign({ transmissions: ({ context }) => context.transmissions + 1 }),
-    transmit: sendTo('io', ({ context }): IoCommand => ({ type: 'transmit', bytes: context.requestBytes })),
+    listen: ({ context, self }) => listen(context.flow, context.transactionId, self),
+    transmit: ({ context, self }) => transmit(context, self),
     traceTransmission: ({ context }) => {
       if (!tracing(context)) return;
-      const common = { transaction: context.transactionHex, method: context.method, ...withAgent(context), from: formatEndpoint(context.flow.local), to: formatEndpoint(context.flow.remote) };
+      const common = { transaction: hexOf(context), method: context.method, ...withAgent(context), from: formatEndpoint(context.flow.local), to: formatEndpoint(context.flow.remote) };
       if (context.transmissions === 1) {
         context.trace?.record('stun.request', { ...common, class: 'request', transport: context.transport, attempt: 1 });
       } else {
@@ -238,7 +252,7 @@ export const stunTransactionMachine = setup({
       if (!tracing(context) || (event.type !== 'stun.message' && event.type !== 'stun.garbled')) return;
       const verdict = event.type === 'stun.message' ? verdictOf(context, event.message) : undefined;
       const reason = event.type === 'stun.garbled' ? `undecodable: ${event.reason}` : verdict?.verdict === 'discard' ? verdict.reason : 'not an answer';
-      context.trace?.record('stun.discard', { transaction: context.transactionHex, method: context.method, ...withAgent(context), from: formatEndpoint(event.from), to: formatEndpoint(context.flow.local), reason });
+      context.trace?.record('stun.discard', { transaction: hexOf(context), method: context.method, ...withAgent(context), from: formatEndpoint(event.from), to: formatEndpoint(context.flow.local), reason });
     },
     settleAnswer: assign({
       outcome: ({ context, event }): StunTransactionOutcome | undefined => {
@@ -271,7 +285,7 @@ export const stunTransactionMachine = setup({
       const outcome = context.outcome;
       const trace = context.trace;
       if (outcome === undefined || trace === undefined || !tracing(context)) return;
-      const common = { transaction: context.transactionHex, method: context.method, ...withAgent(context) };
+      const common = { transaction: hexOf(context), method: context.method, ...withAgent(context) };
       const to = formatEndpoint(context.flow.remote);
       switch (outcome.kind) {
         case 'success':
@@ -312,12 +326,12 @@ export const stunTransactionMachine = setup({
 }).createMachine({
   id: 'stunTransaction',
   context: ({ input }) => initialContext(input),
-  invoke: { id: 'io', src: 'flowIo', input: ({ context }) => ({ flow: context.flow, transactionId: context.transactionId }) },
+  entry: 'listen',
   initial: 'waiting',
   states: {
     /** A transmission has just gone; waiting for its answer or the next timer. */
     waiting: {
-      entry: ['countTransmission', 'transmit', 'traceTransmission'],
+      entry: ['countTransmission', 'traceTransmission', 'transmit'],
       after: {
         nextTimer: [
           { guard: 'moreToSend', target: 'waiting', reenter: true },
@@ -359,10 +373,9 @@ function initialContext(input: StunTransactionInput): TransactionContext {
     transport,
     requestBytes,
     transactionId: requestBytes.subarray(8, 8 + TRANSACTION_ID_LENGTH),
-    transactionHex: bytesToHex(transactionId),
     method: methodName(input.request.method) ?? `0x${input.request.method.toString(16).padStart(3, '0')}`,
     key: input.key,
-    schedule: transmissionSchedule(resolveTiming(input.timing), transport),
+    schedule: scheduleFor(input.timing, transport),
     trace: input.trace,
     agent: input.agent,
     transmissions: 0,
