@@ -8,9 +8,10 @@
  * (allocation-machine.ts), to which it forwards that 5-tuple's requests,
  * Send indications and ChannelData.
  *
- * Effects are provided, so the same machine runs in both worlds:
- * - `bindRelay`, the actor that binds a relayed transport address
- *   (server-relay.ts; server-sim.ts and server-node.ts provide one each);
+ * Effects are given in, so the same machine runs in both worlds:
+ * - `relaySocket`, the way to bind a relayed transport address
+ *   (server-relay.ts; server-sim.ts gives one in the input, server-node.ts
+ *   provides a `bindRelay` actor);
  * - the UDP socket and TCP connections, given as `DatagramTransport` and
  *   `StreamTransport`;
  * - time: the actor's clock (`createActor(machine, { clock })`) runs every
@@ -30,7 +31,7 @@ import { allocationMachine, type AllocationEnded } from './allocation-machine.js
 import { createAuthenticator, type Authenticator } from './server-auth.js';
 import { RESERVATION_LIFETIME_S, resolveServerConfig, type ResolvedServerConfig, type TurnServerConfig } from './server-config.js';
 import { dispatch, type AllocationEntry, type ClientMessage, type Dispatch } from './server-dispatch.js';
-import { noRelayBinder, type RelayBindEvent } from './server-relay.js';
+import { relayBinder, type BindRelaySocket, type RelayBindEvent } from './server-relay.js';
 import { answerError, sendResponse, type ClientLink, type Responder } from './server-respond.js';
 import { endpoint, type TurnTrace } from './server-trace.js';
 
@@ -38,6 +39,14 @@ export interface TurnServerInput {
   readonly config: TurnServerConfig;
   /** The UDP socket to serve on; none for a server that only takes TCP connections. */
   readonly udp?: DatagramTransport;
+  /**
+   * Binds a UDP socket for a relayed transport address (server-relay.ts): the
+   * simulator's `host.bindUdp`, a real `node:dgram` bind. An input rather than
+   * a provided actor, so that a world starting many servers shares one machine
+   * (each `provide` builds the whole machine again). Without it the provided
+   * `bindRelay` binds, and without that every Allocate gets 508.
+   */
+  readonly relaySocket?: BindRelaySocket;
   /** The injected clock's time in ms (the simulator's `clock.now()`, or `realClock.now`). */
   readonly now: () => number;
   /** The simulator's seeded random, or `cryptoRandom` for real (nonce secrets must not be guessable). */
@@ -124,7 +133,7 @@ export const turnServerMachine = setup({
     context: {} as ServerContext,
     events: {} as TurnServerEvent,
   },
-  actors: { listenDatagrams, serveStream, bindRelay: noRelayBinder, allocation: allocationMachine },
+  actors: { listenDatagrams, serveStream, bindRelay: relayBinder(), allocation: allocationMachine },
   actions: {
     receive: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'message') return;
@@ -185,7 +194,12 @@ export const turnServerMachine = setup({
           }
           enqueue.spawnChild('bindRelay', {
             id: `relay ${actorId}`,
-            input: { key: decision.key, request: { evenPort: decision.plan.evenPort, reserveNext: decision.plan.reserveNext }, now: context.input.now },
+            input: {
+              key: decision.key,
+              request: { evenPort: decision.plan.evenPort, reserveNext: decision.plan.reserveNext },
+              now: context.input.now,
+              ...(context.input.relaySocket !== undefined ? { bind: context.input.relaySocket } : {}),
+            },
           });
           return;
         }

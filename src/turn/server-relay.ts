@@ -35,6 +35,8 @@ export interface RelayBindInput {
   readonly request: RelayRequest;
   /** The injected clock: stamps the result with the instant it arrived. */
   readonly now: () => number;
+  /** The server's `relaySocket` (its input), for a binder made without a function of its own. */
+  readonly bind?: BindRelaySocket;
 }
 
 export type RelayBindEvent =
@@ -48,12 +50,18 @@ export interface RelayBinderOptions {
 
 export type RelayBinderLogic = CallbackActorLogic<EventObject, RelayBindInput>;
 
-/** The `bindRelay` actor for `machine.provide({ actors: { bindRelay } })`, from a way to bind one UDP port. */
-export function relayBinder(bind: BindRelaySocket, options: RelayBinderOptions = {}): RelayBinderLogic {
+/**
+ * The `bindRelay` actor, from a way to bind one UDP port: `bind` here (for
+ * `machine.provide({ actors: { bindRelay } })`), or else the server input's
+ * `relaySocket`, which is how the machine's own default binds. Without either,
+ * every Allocate fails with 508 and a message saying how to give one.
+ */
+export function relayBinder(bind?: BindRelaySocket, options: RelayBinderOptions = {}): RelayBinderLogic {
   const attempts = options.attempts ?? 16;
   return fromCallback<EventObject, RelayBindInput>(({ input, sendBack }) => {
     let cancelled = false;
     const { key, request, now } = input;
+    const socket = bind ?? input.bind;
     const finish = (relay: DatagramTransport, reserved?: DatagramTransport) => {
       if (cancelled) {
         relay.close();
@@ -70,8 +78,9 @@ export function relayBinder(bind: BindRelaySocket, options: RelayBinderOptions =
     };
 
     const attempt = (n: number): void => {
+      if (socket === undefined) return fail(NO_BINDER);
       if (n >= attempts) return fail(request.evenPort ? `no even port${request.reserveNext ? ' with a free port after it' : ''} in ${attempts} tries` : `binding failed ${attempts} times`);
-      bindOne(bind, 0, (relay) => {
+      bindOne(socket, 0, (relay) => {
         if (!request.evenPort) return finish(relay);
         if (relay.local.port % 2 !== 0 || (request.reserveNext && relay.local.port === 65534)) {
           relay.close();
@@ -79,7 +88,7 @@ export function relayBinder(bind: BindRelaySocket, options: RelayBinderOptions =
         }
         if (!request.reserveNext) return finish(relay);
         bindOne(
-          bind,
+          socket,
           relay.local.port + 1,
           (reserved) => finish(relay, reserved),
           () => {
@@ -112,13 +121,10 @@ function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as { then?: unknown }).then === 'function';
 }
 
-/** The default `bindRelay`: fails every Allocate with 508, saying how to provide one. */
+const NO_BINDER = "no relay binder: give the server's input a relaySocket, or provide one with turnServerMachine.provide({ actors: { bindRelay: relayBinder(...) } })";
+
+/** A `bindRelay` that fails every Allocate with 508, saying how to give the server a way to bind. */
 export const noRelayBinder: RelayBinderLogic = fromCallback<EventObject, RelayBindInput>(({ input, sendBack }) => {
-  const event: RelayBindEvent = {
-    type: 'relay.failed',
-    key: input.key,
-    reason: 'no relay binder: provide one with turnServerMachine.provide({ actors: { bindRelay: relayBinder(...) } })',
-    at: input.now(),
-  };
+  const event: RelayBindEvent = { type: 'relay.failed', key: input.key, reason: NO_BINDER, at: input.now() };
   sendBack(event);
 });

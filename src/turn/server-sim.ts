@@ -52,12 +52,13 @@ export function startSimTurnServer(world: Pick<World, 'host' | 'clock' | 'random
   const address = options.address ?? firstAddress(host);
   const port = options.port ?? TURN_PORT;
   const udp = host.bindUdp({ address, port });
-  const machine = turnServerMachine.provide({ actors: { bindRelay: simRelayBinder(host, address) } });
-  const actor = createActor(machine, {
+  // The relay sockets come through the input, not `provide`: one machine for every simulated server.
+  const actor = createActor(turnServerMachine, {
     clock: world.clock,
     input: {
       config: options.config,
       udp,
+      relaySocket: (port) => host.bindUdp({ address, port }),
       now: () => world.clock.now(),
       random: world.random.fork(`turn:${hostId}`),
       trace: world.trace,
