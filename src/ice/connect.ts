@@ -89,20 +89,22 @@ export function connectAgents(world: SignalingWorld, a: IceAgentActor, b: IceAge
   let stopped = false;
   let connectedAt: number | null = null;
   const label = (x: IceAgentActor) => x.getSnapshot().context.options.agent;
+  // Describing a message writes its candidate line out again: skipped when no one reads the trace.
+  const tracing = () => world.trace !== undefined && world.trace.wanted !== false;
 
   const channel = (from: IceAgentActor, to: IceAgentActor, batched: boolean) => {
     let lastDue = 0;
     let batch: Message[] = [];
     const deliver = (message: Message) => {
       if (stopped || to.getSnapshot().status !== 'active') return;
-      world.trace?.record('ice.signal', { from: label(from), to: label(to), event: 'delivered', ...describe(message) });
+      if (tracing()) world.trace?.record('ice.signal', { from: label(from), to: label(to), event: 'delivered', ...describe(message) });
       if (message.kind === 'credentials') to.send({ type: 'remote.credentials', ufrag: message.ufrag, pwd: message.pwd });
       else if (message.kind === 'candidate') to.send({ type: 'remote.candidate', candidate: message.candidate, ufrag: message.ufrag });
       else to.send({ type: 'remote.end-of-candidates', ufrag: message.ufrag });
     };
     const post = (message: Message) => {
       if (stopped) return;
-      world.trace?.record('ice.signal', { from: label(from), to: label(to), event: 'sent', ...describe(message) });
+      if (tracing()) world.trace?.record('ice.signal', { from: label(from), to: label(to), event: 'sent', ...describe(message) });
       const due = Math.max(lastDue, world.clock.now() + delay + jitter * random.float());
       lastDue = due;
       world.clock.setTimeout(() => deliver(message), due - world.clock.now());

@@ -239,6 +239,11 @@ export type AttributeDecodeResult =
  * types come back as `{ type: 'unknown' }`; deciding whether that is fatal is
  * for message.ts. Never throws.
  */
+/** Null when an attribute of fixed size has it; else the error. */
+function fixedLength(name: string, want: number, length: number, offset: number): AttributeDecodeResult | null {
+  return length === want ? null : badLength(name, `${want} bytes`, length, offset);
+}
+
 export function readAttributeValue(
   bytes: Uint8Array,
   type: number,
@@ -246,8 +251,6 @@ export function readAttributeValue(
   length: number,
   xorKey: Uint8Array,
 ): AttributeDecodeResult {
-  const fixed = (name: string, want: number): AttributeDecodeResult | null =>
-    length === want ? null : badLength(name, `${want} bytes`, length, offset);
   let bad: AttributeDecodeResult | null;
   switch (type) {
     case AttributeType['MAPPED-ADDRESS']:
@@ -284,11 +287,11 @@ export function readAttributeValue(
       return ok({ type: 'UNKNOWN-ATTRIBUTES', value });
     }
     case AttributeType.USERHASH:
-      return fixed('USERHASH', 32) ?? ok({ type: 'USERHASH', value: bytes.subarray(offset, offset + 32) });
+      return fixedLength('USERHASH', 32, length, offset) ?? ok({ type: 'USERHASH', value: bytes.subarray(offset, offset + 32) });
     case AttributeType['RESERVATION-TOKEN']:
-      return fixed('RESERVATION-TOKEN', 8) ?? ok({ type: 'RESERVATION-TOKEN', value: bytes.subarray(offset, offset + 8) });
+      return fixedLength('RESERVATION-TOKEN', 8, length, offset) ?? ok({ type: 'RESERVATION-TOKEN', value: bytes.subarray(offset, offset + 8) });
     case AttributeType['MESSAGE-INTEGRITY']:
-      return fixed('MESSAGE-INTEGRITY', 20) ?? ok({ type: 'MESSAGE-INTEGRITY', value: bytes.subarray(offset, offset + 20) });
+      return fixedLength('MESSAGE-INTEGRITY', 20, length, offset) ?? ok({ type: 'MESSAGE-INTEGRITY', value: bytes.subarray(offset, offset + 20) });
     case AttributeType['MESSAGE-INTEGRITY-SHA256']:
       // May be truncated to 16..32 bytes, in steps of 4 (RFC 8489 §14.6).
       if (length < 16 || length > 32 || length % 4 !== 0) {
@@ -296,7 +299,7 @@ export function readAttributeValue(
       }
       return ok({ type: 'MESSAGE-INTEGRITY-SHA256', value: bytes.subarray(offset, offset + length) });
     case AttributeType.FINGERPRINT:
-      return fixed('FINGERPRINT', 4) ?? ok({ type: 'FINGERPRINT', value: readU32(bytes, offset) });
+      return fixedLength('FINGERPRINT', 4, length, offset) ?? ok({ type: 'FINGERPRINT', value: readU32(bytes, offset) });
     case AttributeType['PASSWORD-ALGORITHMS']:
       return passwordAlgorithms(bytes, offset, length);
     case AttributeType['PASSWORD-ALGORITHM']: {
@@ -311,28 +314,28 @@ export function readAttributeValue(
       });
     }
     case AttributeType.PRIORITY:
-      return fixed('PRIORITY', 4) ?? ok({ type: 'PRIORITY', value: readU32(bytes, offset) });
+      return fixedLength('PRIORITY', 4, length, offset) ?? ok({ type: 'PRIORITY', value: readU32(bytes, offset) });
     case AttributeType.LIFETIME:
-      return fixed('LIFETIME', 4) ?? ok({ type: 'LIFETIME', value: readU32(bytes, offset) });
+      return fixedLength('LIFETIME', 4, length, offset) ?? ok({ type: 'LIFETIME', value: readU32(bytes, offset) });
     case AttributeType['CHANNEL-NUMBER']:
-      return fixed('CHANNEL-NUMBER', 4) ?? ok({ type: 'CHANNEL-NUMBER', value: readU16(bytes, offset) });
+      return fixedLength('CHANNEL-NUMBER', 4, length, offset) ?? ok({ type: 'CHANNEL-NUMBER', value: readU16(bytes, offset) });
     case AttributeType['REQUESTED-ADDRESS-FAMILY']:
-      return fixed('REQUESTED-ADDRESS-FAMILY', 4) ?? ok({ type: 'REQUESTED-ADDRESS-FAMILY', value: bytes[offset] as number });
+      return fixedLength('REQUESTED-ADDRESS-FAMILY', 4, length, offset) ?? ok({ type: 'REQUESTED-ADDRESS-FAMILY', value: bytes[offset] as number });
     case AttributeType['REQUESTED-TRANSPORT']:
-      return fixed('REQUESTED-TRANSPORT', 4) ?? ok({ type: 'REQUESTED-TRANSPORT', value: bytes[offset] as number });
+      return fixedLength('REQUESTED-TRANSPORT', 4, length, offset) ?? ok({ type: 'REQUESTED-TRANSPORT', value: bytes[offset] as number });
     case AttributeType['ICE-CONTROLLED']:
     case AttributeType['ICE-CONTROLLING']: {
       const name = type === AttributeType['ICE-CONTROLLED'] ? 'ICE-CONTROLLED' : 'ICE-CONTROLLING';
-      if ((bad = fixed(name, 8))) return bad;
+      if ((bad = fixedLength(name, 8, length, offset))) return bad;
       const value = (BigInt(readU32(bytes, offset)) << 32n) | BigInt(readU32(bytes, offset + 4));
       return ok({ type: name, value });
     }
     case AttributeType['EVEN-PORT']:
-      return fixed('EVEN-PORT', 1) ?? ok({ type: 'EVEN-PORT', value: ((bytes[offset] as number) & 0x80) !== 0 });
+      return fixedLength('EVEN-PORT', 1, length, offset) ?? ok({ type: 'EVEN-PORT', value: ((bytes[offset] as number) & 0x80) !== 0 });
     case AttributeType['USE-CANDIDATE']:
-      return fixed('USE-CANDIDATE', 0) ?? ok({ type: 'USE-CANDIDATE' });
+      return fixedLength('USE-CANDIDATE', 0, length, offset) ?? ok({ type: 'USE-CANDIDATE' });
     case AttributeType['DONT-FRAGMENT']:
-      return fixed('DONT-FRAGMENT', 0) ?? ok({ type: 'DONT-FRAGMENT' });
+      return fixedLength('DONT-FRAGMENT', 0, length, offset) ?? ok({ type: 'DONT-FRAGMENT' });
     case AttributeType.DATA:
       return ok({ type: 'DATA', value: bytes.subarray(offset, offset + length) });
     default:
