@@ -224,9 +224,10 @@ export const stunBindingServerMachine = setup({
     traceAnswer: ({ context, event }) => {
       const decision = decisionOf(context, event);
       if (decision?.kind !== 'answer' || event.type !== 'message') return;
+      if (context.trace === undefined || context.trace.wanted === false) return;
       const { response } = decision;
       const error = response.attributes.find((a) => a.type === 'ERROR-CODE');
-      context.trace?.record('stun.answer', {
+      context.trace.record('stun.answer', {
         transaction: bytesToHex(response.transactionId),
         method: methodName(response.method) ?? `0x${response.method.toString(16).padStart(3, '0')}`,
         class: response.class === 'success-response' ? 'success-response' : 'error-response',

@@ -32,7 +32,7 @@ import type { ResponseCredentials } from './server-auth.js';
 import { encodeClientChannelData } from './server-channels.js';
 import { CHANNEL_LIFETIME_S, PERMISSION_LIFETIME_S, type ResolvedServerConfig } from './server-config.js';
 import { answerError, answerSuccess, encodeSuccess, sendResponse, sendToClient, type ClientLink, type Responder } from './server-respond.js';
-import { endpoint, type AllocationEndReason, type TurnTrace } from './server-trace.js';
+import { endpoint, tracing, type AllocationEndReason, type TurnTrace } from './server-trace.js';
 
 export interface AllocationInput {
   /** The 5-tuple key the server files this allocation under (it comes back in `allocation.ended`). */
@@ -104,17 +104,17 @@ function agentOf(context: AllocationContext): { agent?: string } {
 /** Relays to a peer out of the relay socket, or traces why not. */
 function toPeer(context: AllocationContext, verdict: ToPeer): void {
   const { trace } = context.input;
-  const allocation = endpoint(context.relayed);
   if (verdict.kind === 'relay') {
     try {
       context.input.relay.send(verdict.data, verdict.peer);
     } catch (error) {
-      trace?.record('turn.refuse', { allocation, direction: 'client-to-peer', peer: endpoint(verdict.peer), size: verdict.data.length, reason: `the relay socket refused: ${String(error)}`, ...agentOf(context) });
+      trace?.record('turn.refuse', { allocation: endpoint(context.relayed), direction: 'client-to-peer', peer: endpoint(verdict.peer), size: verdict.data.length, reason: `the relay socket refused: ${String(error)}`, ...agentOf(context) });
       return;
     }
-    trace?.record('turn.relay', { allocation, direction: 'client-to-peer', peer: endpoint(verdict.peer), size: verdict.data.length, framing: verdict.framing, ...agentOf(context) });
+    if (tracing(trace)) trace.record('turn.relay', { allocation: endpoint(context.relayed), direction: 'client-to-peer', peer: endpoint(verdict.peer), size: verdict.data.length, framing: verdict.framing, ...agentOf(context) });
     return;
   }
+  const allocation = endpoint(context.relayed);
   trace?.record('turn.refuse', {
     allocation,
     direction: 'client-to-peer',
@@ -226,11 +226,9 @@ export const allocationMachine = setup({
     relayToClient: ({ context, event }) => {
       if (event.type !== 'peer.datagram') return;
       const { input } = context;
-      const allocation = endpoint(context.relayed);
-      const peer = endpoint(event.from);
       const verdict = judgePeerDatagram(event.from, context, event.at);
       if (verdict.kind === 'refuse') {
-        input.trace?.record('turn.refuse', { allocation, direction: 'peer-to-client', peer, size: event.data.length, reason: verdict.reason, ...agentOf(context) });
+        input.trace?.record('turn.refuse', { allocation: endpoint(context.relayed), direction: 'peer-to-client', peer: endpoint(event.from), size: event.data.length, reason: verdict.reason, ...agentOf(context) });
         return;
       }
       let bytes: Uint8Array;
@@ -249,15 +247,15 @@ export const allocationMachine = setup({
                 ],
               });
       } catch (error) {
-        input.trace?.record('turn.refuse', { allocation, direction: 'peer-to-client', peer, size: event.data.length, reason: `cannot be framed: ${String(error)}`, ...agentOf(context) });
+        input.trace?.record('turn.refuse', { allocation: endpoint(context.relayed), direction: 'peer-to-client', peer: endpoint(event.from), size: event.data.length, reason: `cannot be framed: ${String(error)}`, ...agentOf(context) });
         return;
       }
       if (!sendToClient(input.link, bytes)) {
-        input.trace?.record('turn.refuse', { allocation, direction: 'peer-to-client', peer, size: event.data.length, reason: 'the client link is closed', ...agentOf(context) });
+        input.trace?.record('turn.refuse', { allocation: endpoint(context.relayed), direction: 'peer-to-client', peer: endpoint(event.from), size: event.data.length, reason: 'the client link is closed', ...agentOf(context) });
         return;
       }
       const framing = verdict.kind === 'channel' ? 'channel-data' : 'data-indication';
-      input.trace?.record('turn.relay', { allocation, direction: 'peer-to-client', peer, size: event.data.length, framing, ...agentOf(context) });
+      if (tracing(input.trace)) input.trace.record('turn.relay', { allocation: endpoint(context.relayed), direction: 'peer-to-client', peer: endpoint(event.from), size: event.data.length, framing, ...agentOf(context) });
     },
     expirePermission: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'permission.expired' || context.permissions.get(event.peer) !== event.expiresAt) return;

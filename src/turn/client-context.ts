@@ -116,6 +116,12 @@ export function notification(context: TurnClientContext, event: TurnClientNotifi
   return context.input.agent === undefined ? event : { ...event, client: context.input.agent };
 }
 
+/** Whether anyone reads the trace: the data path builds no record when nobody does. */
+export function tracing(context: TurnClientContext): boolean {
+  const trace: TurnClientTrace | undefined = context.input.trace;
+  return trace !== undefined && trace.wanted !== false;
+}
+
 /** Writes one `turn.client.*` record, with the fields every one of them carries. */
 export function record<K extends 'turn.client.allocation' | 'turn.client.permission' | 'turn.client.channel' | 'turn.client.data' | 'turn.client.ignore'>(
   context: TurnClientContext,

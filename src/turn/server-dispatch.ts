@@ -63,8 +63,8 @@ export interface DispatchState {
   readonly config: ResolvedServerConfig;
   readonly auth: Authenticator;
   readonly allocations: ReadonlyMap<string, AllocationEntry>;
-  /** Reservation tokens (hex) of ports reserved by EVEN-PORT with the R bit. */
-  readonly reservations: ReadonlySet<string>;
+  /** Reservation tokens (hex) of ports reserved by EVEN-PORT with the R bit (only `has` is asked). */
+  readonly reservations: { has(token: string): boolean };
 }
 
 type Request = Pick<StunMessage, 'method' | 'transactionId'>;

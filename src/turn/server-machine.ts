@@ -33,7 +33,7 @@ import { RESERVATION_LIFETIME_S, resolveServerConfig, type ResolvedServerConfig,
 import { dispatch, type AllocationEntry, type ClientMessage, type Dispatch } from './server-dispatch.js';
 import { relayBinder, type BindRelaySocket, type RelayBindEvent } from './server-relay.js';
 import { answerError, sendResponse, type ClientLink, type Responder } from './server-respond.js';
-import { endpoint, type TurnTrace } from './server-trace.js';
+import { endpoint, tracing, type TurnTrace } from './server-trace.js';
 
 export interface TurnServerInput {
   readonly config: TurnServerConfig;
@@ -139,8 +139,8 @@ export const turnServerMachine = setup({
       if (event.type !== 'message') return;
       const { link } = event;
       const { trace } = context.input;
-      const decision = dispatch(event, { config: context.config, auth: context.auth, allocations: context.allocations, reservations: new Set(context.reservations.keys()) });
-      if (decision.seen !== undefined) {
+      const decision = dispatch(event, { config: context.config, auth: context.auth, allocations: context.allocations, reservations: context.reservations });
+      if (decision.seen !== undefined && tracing(trace)) {
         const seen = decision.seen;
         enqueue(() => trace?.record('turn.request', { server: endpoint(link.server), client: endpoint(link.client), transport: link.transport, ...seen, ...agentOf(context) }));
       }

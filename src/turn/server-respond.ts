@@ -15,7 +15,7 @@ import { methodName } from '../wire/stun/header.js';
 import { encodeStunMessage, type StunMessage } from '../wire/stun/message.js';
 import { REASON_PHRASES, createErrorResponse, createSuccessResponse } from '../wire/stun/responses.js';
 import type { ResponseCredentials } from './server-auth.js';
-import { endpoint, type TurnTrace, type TurnTransportKind } from './server-trace.js';
+import { endpoint, tracing, type TurnTrace, type TurnTransportKind } from './server-trace.js';
 
 /**
  * One client as the server reaches it: the 5-tuple's client and server ends
@@ -115,8 +115,9 @@ export function sendResponse(
   outcome: { readonly authenticated: boolean; readonly code?: number; readonly detail?: string },
 ): void {
   sendToClient(link, bytes);
+  if (!tracing(responder.trace)) return;
   const { code, detail } = outcome;
-  responder.trace?.record('turn.response', {
+  responder.trace.record('turn.response', {
     server: endpoint(link.server),
     client: endpoint(link.client),
     transport: link.transport,
