@@ -83,8 +83,13 @@ export interface CheckListUpdate {
 
 /** §6.1.2.2: components 1..min(highest local component, highest remote component); none if a side has no candidates. */
 export function streamComponents(locals: readonly IceCandidate[], remotes: readonly IceCandidate[]): number[] {
-  const top = (cs: readonly IceCandidate[]) => cs.reduce((m, c) => Math.max(m, c.component), 0);
-  return Array.from({ length: Math.min(top(locals), top(remotes)) }, (_, i) => i + 1);
+  return Array.from({ length: Math.min(highestComponent(locals), highestComponent(remotes)) }, (_, i) => i + 1);
+}
+
+function highestComponent(candidates: readonly IceCandidate[]): number {
+  let top = 0;
+  for (const c of candidates) if (c.component > top) top = c.component;
+  return top;
 }
 
 /**

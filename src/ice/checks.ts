@@ -27,7 +27,7 @@ import { datagramFlow } from '../stun/flow.js';
 import { formatEndpoint } from '../stun/trace.js';
 import type { StunTransactionOutcome } from '../stun/transaction.js';
 import { sameAddress } from '../sim/address.js';
-import type { Step } from './agent-context.js';
+import type { InFlightCheck, Step } from './agent-context.js';
 import { baseOf, retireGenerationsBefore } from './bases.js';
 import { findLocalCandidate, type LocalCandidate } from './candidate.js';
 import { checkRequest } from './check-request.js';
@@ -45,7 +45,7 @@ import {
 } from './checklist.js';
 import { startConsent } from './consent.js';
 import { computeFoundation } from './foundation.js';
-import { comparePairs } from './pairing.js';
+import { comparePairs, type CandidatePair } from './pairing.js';
 import { peerReflexivePriority, type IceRole } from './priority.js';
 import { addCandidates } from './trickle.js';
 
@@ -119,10 +119,6 @@ export function checkDone(step: Step, id: string, outcome: StunTransactionOutcom
   const list = step.gen.checkList;
   const pair = list.pairs.find((p) => p.id === check.pair);
   if (pair === undefined) return;
-  const failed = (reason: string) => {
-    step.record('ice.check', { pair: pair.id, event: 'failed', transaction: check.transaction, reason });
-    setCheckList(step, checkFailed([list], 0, pair.id, check.nominating)[0] as CheckList, []);
-  };
 
   // §7.3.1.4: a cancelled check's answer still counts; its silence does not fail the pair.
   if (check.cancelled && outcome.kind !== 'success') return;
@@ -133,17 +129,23 @@ export function checkDone(step: Step, id: string, outcome: StunTransactionOutcom
     setCheckList(step, retrigger([step.gen.checkList], 0, pair.id)[0] as CheckList, []);
     return;
   }
-  if (outcome.kind !== 'success') return failed(outcome.kind === 'error' ? `${outcome.code} ${outcome.reason}` : outcome.kind);
+  if (outcome.kind !== 'success') return checkFailedFor(step, check, list, pair, outcome.kind === 'error' ? `${outcome.code} ${outcome.reason}` : outcome.kind);
   // §7.2.5.2.1: the response must come from where the request went (its arrival on the same base is the flow's).
-  if (!sameAddress(outcome.from, check.remote)) return failed(`non-symmetric: the response came from ${formatEndpoint(outcome.from)} (RFC 8445 §7.2.5.2.1)`);
+  if (!sameAddress(outcome.from, check.remote)) return checkFailedFor(step, check, list, pair, `non-symmetric: the response came from ${formatEndpoint(outcome.from)} (RFC 8445 §7.2.5.2.1)`);
   const mapped = mappedAddress(outcome.response);
-  if (mapped === undefined) return failed('the response has no XOR-MAPPED-ADDRESS');
+  if (mapped === undefined) return checkFailedFor(step, check, list, pair, 'the response has no XOR-MAPPED-ADDRESS');
 
   let local = findLocalCandidate(step.gen.locals, pair.component, pair.local.transport, mapped);
   if (local === undefined) local = learnLocalPrflx(step, pair.local, { address: mapped.address, port: mapped.port }, check.priority);
   step.record('ice.check', { pair: pair.id, event: 'succeeded', transaction: check.transaction, mapped: formatEndpoint(mapped) });
   const update = checkSucceeded([step.gen.checkList], 0, pair.id, local, step.ctx.role, check.nominating);
   setCheckList(step, update.set[0] as CheckList, update.cancel);
+}
+
+/** The check failed (§7.2.5.2, §7.2.5.4): its pair fails, with the reason in the trace. */
+function checkFailedFor(step: Step, check: InFlightCheck, list: CheckList, pair: CandidatePair, reason: string): void {
+  step.record('ice.check', { pair: pair.id, event: 'failed', transaction: check.transaction, reason });
+  setCheckList(step, checkFailed([list], 0, pair.id, check.nominating)[0] as CheckList, []);
 }
 
 /** §7.2.5.3.1: the mapped address is no candidate of ours: a peer-reflexive one, with the PRIORITY the check carried. Not signalled. */

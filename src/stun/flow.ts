@@ -36,6 +36,8 @@ export interface StunFlow {
   onClose(handler: (reason: string) => void): () => void;
 }
 
+function noop(): void {}
+
 /** A flow to `server` over a datagram socket (shared: the socket stays the caller's to close). */
 export function datagramFlow(socket: DatagramTransport, server: TransportAddress): StunFlow {
   return {
@@ -44,9 +46,16 @@ export function datagramFlow(socket: DatagramTransport, server: TransportAddress
       return socket.local;
     },
     remote: server,
-    send: (message) => socket.send(message, server),
-    onMessage: (handler) => socket.onMessage(handler),
-    onClose: () => () => undefined,
+    // Methods, not arrow properties: a flow is made per check, and tsx names each arrow it creates.
+    send(message) {
+      socket.send(message, server);
+    },
+    onMessage(handler) {
+      return socket.onMessage(handler);
+    },
+    onClose() {
+      return noop;
+    },
   };
 }
 

@@ -103,19 +103,23 @@ type IoEvent =
  * stopped), where the child's stop ended it.
  */
 function listen(flow: StunFlow, transactionId: Uint8Array, self: ActorRef<Snapshot<unknown>, IoEvent>): void {
-  const back = (event: IoEvent) => self.send(event);
   const offMessage = flow.onMessage((bytes, from) => {
     if (!carriesTransactionId(bytes, transactionId)) return;
     const decoded = decodeStunMessage(bytes);
-    if (decoded.ok) back({ type: 'stun.message', message: decoded.message, from });
-    else back({ type: 'stun.garbled', reason: decoded.error.message, from });
+    self.send(decoded.ok ? { type: 'stun.message', message: decoded.message, from } : { type: 'stun.garbled', reason: decoded.error.message, from });
   });
-  const offClose = flow.onClose((reason) => back({ type: 'flow.closed', reason }));
-  const off = () => {
-    offMessage();
-    offClose();
-  };
-  self.subscribe({ complete: off, error: off });
+  const offClose = flow.onClose((reason) => self.send({ type: 'flow.closed', reason }));
+  // (Anonymous functions only, here and in other per-check code: tsx names every named one it creates, at a cost.)
+  self.subscribe({
+    complete() {
+      offMessage();
+      offClose();
+    },
+    error() {
+      offMessage();
+      offClose();
+    },
+  });
 }
 
 /** Sends the request; a transport that refuses it (closed) becomes an event, never a throw. */

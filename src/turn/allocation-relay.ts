@@ -39,13 +39,16 @@ export function judgeSend(message: DecodedStunMessage, state: AllocationState, a
   const data = findAttribute(message, 'DATA')?.value;
   const size = data?.length ?? 0;
   const peer = peerAttribute === undefined ? undefined : { address: peerAttribute.address, port: peerAttribute.port };
-  const refuse = (reason: string): ToPeer => ({ kind: 'refuse', ...(peer !== undefined ? { peer } : {}), size, reason });
-  if (message.unknownRequired.length > 0) return refuse('Send indication with unknown comprehension-required attributes');
-  if (peer === undefined || data === undefined) return refuse('Send indication without XOR-PEER-ADDRESS or DATA');
-  if (findAttribute(message, 'DONT-FRAGMENT') !== undefined) return refuse('DONT-FRAGMENT is not supported');
-  if (peer.port === 0) return refuse('peer port 0');
-  if (!hasPermission(state, peer.address, at)) return refuse(`no permission for ${peer.address}`);
+  if (message.unknownRequired.length > 0) return refuseSend(peer, size, 'Send indication with unknown comprehension-required attributes');
+  if (peer === undefined || data === undefined) return refuseSend(peer, size, 'Send indication without XOR-PEER-ADDRESS or DATA');
+  if (findAttribute(message, 'DONT-FRAGMENT') !== undefined) return refuseSend(peer, size, 'DONT-FRAGMENT is not supported');
+  if (peer.port === 0) return refuseSend(peer, size, 'peer port 0');
+  if (!hasPermission(state, peer.address, at)) return refuseSend(peer, size, `no permission for ${peer.address}`);
   return { kind: 'relay', peer, data, framing: 'send-indication' };
+}
+
+function refuseSend(peer: TransportAddress | undefined, size: number, reason: string): ToPeer {
+  return { kind: 'refuse', ...(peer !== undefined ? { peer } : {}), size, reason };
 }
 
 /** ChannelData from the client (RFC 8656 §12.5): the channel must be bound, and its peer permitted. */

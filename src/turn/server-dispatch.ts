@@ -140,15 +140,7 @@ export function dispatch(message: ClientMessage, state: DispatchState): Dispatch
   if (stun.method === StunMethod.Binding) {
     return { seen, kind: 'binding', request: stun, decision: answerBinding(data, link.client, { software: state.config.software }) };
   }
-  const error = (code: number, detail: string, extra: { attributes?: readonly StunAttribute[]; credentials?: ResponseCredentials } = {}): Dispatch => ({
-    seen,
-    kind: 'error',
-    request: stun,
-    code,
-    detail,
-    ...extra,
-  });
-  if (!TURN_REQUESTS.has(stun.method)) return error(400, `${seen.method} requests are not served here`);
+  if (!TURN_REQUESTS.has(stun.method)) return refusal(seen, stun, 400, `${seen.method} requests are not served here`);
 
   if (stun.method === StunMethod.Allocate && entry !== undefined && entry.transaction === transaction) {
     if (active === undefined) return { seen, kind: 'ignore', reason: 'a retransmitted Allocate whose relay is still being bound: it will be answered then', transaction };
@@ -156,35 +148,40 @@ export function dispatch(message: ClientMessage, state: DispatchState): Dispatch
   }
 
   const auth = state.auth.authenticate(stun, endpoint(link.client), at);
-  if (!auth.ok) return error(auth.code, auth.detail, { attributes: auth.attributes });
+  if (!auth.ok) return refusal(seen, stun, auth.code, auth.detail, { attributes: auth.attributes });
   const { credentials } = auth;
 
   if (stun.method === StunMethod.Allocate) {
-    if (entry !== undefined) return error(437, `the 5-tuple ${key} already has an allocation`, { credentials });
+    if (entry !== undefined) return refusal(seen, stun, 437, `the 5-tuple ${key} already has an allocation`, { credentials });
     const plan = planAllocate(stun, state.config);
-    if (!plan.ok) return error(plan.code, plan.detail, { credentials, ...(plan.attributes !== undefined ? { attributes: plan.attributes } : {}) });
+    if (!plan.ok) return refusal(seen, stun, plan.code, plan.detail, { credentials, ...(plan.attributes !== undefined ? { attributes: plan.attributes } : {}) });
     const held = [...state.allocations.values()].filter((e) => e.username === auth.username).length;
     if (held >= state.config.allocationQuota) {
-      return error(486, `${auth.username} already holds ${held} allocations, the quota`, { credentials });
+      return refusal(seen, stun, 486, `${auth.username} already holds ${held} allocations, the quota`, { credentials });
     }
     if (plan.reservationToken !== undefined && !state.reservations.has(plan.reservationToken)) {
-      return error(508, `no port is reserved under RESERVATION-TOKEN ${plan.reservationToken} (RFC 8656 §7.2)`, { credentials });
+      return refusal(seen, stun, 508, `no port is reserved under RESERVATION-TOKEN ${plan.reservationToken} (RFC 8656 §7.2)`, { credentials });
     }
     return { seen, kind: 'allocate', key, request: stun, username: auth.username, credentials, plan };
   }
 
   if (stun.unknownRequired.length > 0) {
     const unknown = [...new Set(stun.unknownRequired)];
-    return error(420, `unknown comprehension-required attributes ${unknown.map((t) => `0x${t.toString(16).padStart(4, '0')}`).join(', ')}`, {
+    return refusal(seen, stun, 420, `unknown comprehension-required attributes ${unknown.map((t) => `0x${t.toString(16).padStart(4, '0')}`).join(', ')}`, {
       credentials,
       attributes: [{ type: 'UNKNOWN-ATTRIBUTES', value: unknown }],
     });
   }
-  if (active === undefined) return error(437, `no allocation on the 5-tuple ${key}`, { credentials });
+  if (active === undefined) return refusal(seen, stun, 437, `no allocation on the 5-tuple ${key}`, { credentials });
   if (active.username !== auth.username) {
-    return error(441, `the allocation belongs to ${active.username}, the request is signed by ${auth.username}`, { credentials });
+    return refusal(seen, stun, 441, `the allocation belongs to ${active.username}, the request is signed by ${auth.username}`, { credentials });
   }
   return { seen, kind: 'forward', actorId: active.actorId, event: { type: 'request', message: stun, credentials, at } };
+}
+
+/** An error answer to the request (a function of the module, not a closure per message: this runs per datagram). */
+function refusal(seen: SeenRequest, request: Request, code: number, detail: string, extra: { attributes?: readonly StunAttribute[]; credentials?: ResponseCredentials } = {}): Dispatch {
+  return { seen, kind: 'error', request, code, detail, ...extra };
 }
 
 /**
