@@ -259,7 +259,18 @@ export class Step {
   /** Work for the check pacer: leave idle. */
   wake = false;
 
+  // Copy on first write: the step works on its own shallow copies of the context and of the
+  // generation, made once, instead of spreading both again at every change (an event makes
+  // several). The context the step started from, XState's, is never written.
+  private ctxOwned = false;
+  private genOwned = false;
+
   constructor(public ctx: AgentContext) {}
+
+  /** Whether this step changed the context at all (the machine assigns it only then). */
+  get changed(): boolean {
+    return this.ctxOwned;
+  }
 
   get options(): AgentOptions {
     return this.ctx.options;
@@ -270,17 +281,27 @@ export class Step {
   }
 
   update(changes: Partial<AgentContext>): void {
-    this.ctx = { ...this.ctx, ...changes };
+    if (!this.ctxOwned) {
+      this.ctx = { ...this.ctx };
+      this.ctxOwned = true;
+    }
+    Object.assign(this.ctx, changes);
+    // A generation handed in (a restart's new one) is not this step's copy to write to.
+    if (changes.gen !== undefined) this.genOwned = false;
   }
 
   updateGen(changes: Partial<Generation>): void {
-    this.ctx = { ...this.ctx, gen: { ...this.ctx.gen, ...changes } };
+    if (!this.genOwned) {
+      this.update({ gen: { ...this.ctx.gen } });
+      this.genOwned = true;
+    }
+    Object.assign(this.ctx.gen, changes);
   }
 
   /** A fresh child id, `<prefix>.<n>`. */
   id(prefix: string): string {
     const n = this.ctx.nextId;
-    this.ctx = { ...this.ctx, nextId: n + 1 };
+    this.update({ nextId: n + 1 });
     return `${prefix}.${n}`;
   }
 

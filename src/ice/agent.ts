@@ -175,7 +175,7 @@ interface Enqueue {
 }
 
 function carryOut(enqueue: Enqueue, step: Step, self: AnyActorRef, system: ActorSystem<ActorSystemInfo>): void {
-  enqueue.assign(step.ctx);
+  if (step.changed) enqueue.assign(step.ctx);
   const trace = step.options.trace;
   for (const r of step.records) enqueue(() => trace?.record(r.kind, r.fields as never));
   for (const id of step.stops) enqueue.stopChild(id);
