@@ -11,7 +11,7 @@
  * command line is wrong.
  */
 import { parseArgs } from 'node:util';
-import { agreesWithOracle, runMatrix, type CellRun, type ConnectCell } from '../ice/matrix.js';
+import { agreesWithOracle, runMatrix, type CellRun, type ConnectCell, type MatrixRun } from '../ice/matrix.js';
 import { MATRIX_PROFILES, cellName } from '../ice/matrix-topology.js';
 import { matrixJsonLines, matrixTables } from '../inspect/matrix-table.js';
 import { isNetworkProfileName, type NetworkProfileName } from '../sim/index.js';
@@ -62,13 +62,21 @@ export async function matrixCommand(args: readonly string[], out: Out, err: Out,
   const flagged = new Set(disagreements.map((c) => c.result));
   out(
     [
-      `NAT matrix, seed ${run.seed}: ${run.cells.length} cells, ${formatMs(run.virtualMs)} of virtual time in ${formatMs(run.wallMs)} of wall time`,
+      headline(run, parsed.oracle),
       '',
       ...matrixTables(results, run.profiles, parsed.oracle ? { flagged: (r) => flagged.has(r) } : {}),
       ...(parsed.oracle ? ['', ...oracleSummary(run.cells, disagreements)] : []),
     ].join('\n'),
   );
   return disagreements.length > 0 ? 1 : 0;
+}
+
+/** What ran, and how fast: the agents' cells, and the oracle apart (it is a check, not the simulation). */
+function headline(run: MatrixRun, oracle: boolean): string {
+  const agentsMs = run.wallMs - run.oracleWallMs;
+  const speed = `${Math.round(run.virtualMs / agentsMs).toLocaleString('en-US')}× real time`;
+  const oracleNote = oracle ? `; the oracle's probes in ${formatMs(run.oracleWallMs)} more` : '';
+  return `NAT matrix, seed ${run.seed}: ${run.cells.length} cells, ${formatMs(run.virtualMs)} of virtual time in ${formatMs(agentsMs)} of wall time (${speed})${oracleNote}`;
 }
 
 function oracleSummary(cells: readonly CellRun[], disagreements: readonly CellRun[]): string[] {

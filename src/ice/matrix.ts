@@ -75,8 +75,10 @@ export interface CellRun {
   readonly oracle: OracleVerdict | undefined;
   /** The cell world's virtual time when the agents were done. */
   readonly virtualMs: number;
-  /** Wall time of the cell: its world, its agents and, when asked, its oracle. */
+  /** Wall time of the cell: its world and its agents. */
   readonly wallMs: number;
+  /** Wall time of the oracle's probes (0 when it was not asked). */
+  readonly oracleWallMs: number;
   /** The cell's own seed (derived from the matrix seed and the cell's name). */
   readonly seed: number;
 }
@@ -101,7 +103,10 @@ export interface MatrixRun {
   readonly seed: number;
   readonly profiles: readonly NetworkProfileName[];
   readonly cells: readonly CellRun[];
+  /** Wall time of the whole run: the cells' worlds and agents, and the oracle when asked. */
   readonly wallMs: number;
+  /** Of which the oracle's (its probes run in worlds of their own, after each cell). */
+  readonly oracleWallMs: number;
   /** The sum of the cells' virtual times. */
   readonly virtualMs: number;
 }
@@ -156,8 +161,9 @@ export function runCell(cell: MatrixCell, options: CellOptions = {}): CellRun {
     protocol: outcome.protocol,
     ms: outcome.ms,
   };
+  const agentsDone = performance.now();
   const oracle = options.oracle === false ? undefined : findPath(cell, { seed });
-  return { cell, result, oracle, virtualMs: world.clock.now(), wallMs: performance.now() - start, seed };
+  return { cell, result, oracle, virtualMs: world.clock.now(), wallMs: agentsDone - start, oracleWallMs: performance.now() - agentsDone, seed };
 }
 
 export function runMatrix(options: MatrixOptions = {}): MatrixRun {
@@ -166,7 +172,7 @@ export function runMatrix(options: MatrixOptions = {}): MatrixRun {
   const start = performance.now();
   const cells = matrixCells(profiles, options.turn).map((cell) => runCell(cell, { ...options, seed }));
   const wallMs = performance.now() - start;
-  return { seed, profiles, cells, wallMs, virtualMs: cells.reduce((sum, c) => sum + c.virtualMs, 0) };
+  return { seed, profiles, cells, wallMs, oracleWallMs: cells.reduce((sum, c) => sum + c.oracleWallMs, 0), virtualMs: cells.reduce((sum, c) => sum + c.virtualMs, 0) };
 }
 
 /** Whether the agents did what the oracle says they can: connect iff a path exists, and over a relay when only a relay exists. */
