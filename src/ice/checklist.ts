@@ -87,9 +87,7 @@ export function streamComponents(locals: readonly IceCandidate[], remotes: reado
 }
 
 function highestComponent(candidates: readonly IceCandidate[]): number {
-  let top = 0;
-  for (const c of candidates) if (c.component > top) top = c.component;
-  return top;
+  return candidates.reduce((top, c) => Math.max(top, c.component), 0);
 }
 
 /**
