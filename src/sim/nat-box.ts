@@ -6,7 +6,7 @@
 import { formatAddress, sameAddress } from './address.js';
 import type { Firewall } from './firewall.js';
 import type { NatTable } from './nat.js';
-import { readdress, type Attachment, type Network, type NetworkNode, type Packet } from './network.js';
+import { dstTextOf, readdress, srcTextOf, type Attachment, type Network, type NetworkNode, type Packet } from './network.js';
 
 export class NatBox implements NetworkNode {
   inside!: Attachment;
@@ -39,7 +39,7 @@ export class NatBox implements NetworkNode {
     const mapping = this.table.outbound(packet.protocol, packet.src, packet.dst);
     if (!mapping) return this.network.drop(packet, this.id, 'no-mapping', `no free external ${packet.protocol} port left on ${this.id}`);
     this.noteClosing(packet, mapping);
-    const before = { src: packet.srcText, dst: packet.dstText };
+    const before = this.describe(packet);
     readdress(packet, mapping.external, packet.dst);
     this.firewall?.noteFlow(packet.protocol, packet.src, packet.dst);
     this.traceTranslation(packet, 'outbound', before);
@@ -53,7 +53,7 @@ export class NatBox implements NetworkNode {
     const inbound = this.table.inbound(packet.protocol, packet.dst.port, packet.src);
     if (!inbound.ok) return this.network.drop(packet, this.id, inbound.reason, `${this.id}: ${inbound.detail}`);
     this.noteClosing(packet, inbound.mapping);
-    const before = { src: packet.srcText, dst: packet.dstText };
+    const before = this.describe(packet);
     readdress(packet, packet.src, inbound.mapping.internal);
     this.traceTranslation(packet, 'inbound', before);
     this.network.forward(this.inside, packet);
@@ -68,7 +68,7 @@ export class NatBox implements NetworkNode {
     if (!this.table.behaviour.hairpinning) {
       return this.network.drop(packet, this.id, 'hairpin-disabled', `${this.id} does not hairpin: ${formatAddress(packet.src)} cannot reach its NAT's own address ${formatAddress(packet.dst)}`);
     }
-    const before = { src: packet.srcText, dst: packet.dstText };
+    const before = this.describe(packet);
     const mapping = this.table.outbound(packet.protocol, packet.src, packet.dst);
     if (!mapping) return this.network.drop(packet, this.id, 'no-mapping', `no free external ${packet.protocol} port left on ${this.id}`);
     const inbound = this.table.inbound(packet.protocol, packet.dst.port, mapping.external);
@@ -86,15 +86,21 @@ export class NatBox implements NetworkNode {
     if (packet.segment?.flag === 'FIN' || packet.segment?.flag === 'RST') this.table.closing(mapping);
   }
 
-  private traceTranslation(packet: Packet, direction: 'outbound' | 'inbound' | 'hairpin', before: { src: string; dst: string }): void {
+  /** The packet's addresses before a rewrite, for its record; none when nobody reads the trace. */
+  private describe(packet: Packet): { src: string; dst: string } | undefined {
+    return this.network.trace.wanted ? { src: srcTextOf(packet), dst: dstTextOf(packet) } : undefined;
+  }
+
+  private traceTranslation(packet: Packet, direction: 'outbound' | 'inbound' | 'hairpin', before: { src: string; dst: string } | undefined): void {
+    if (before === undefined) return;
     this.network.trace.record('nat.translate', {
       packet: packet.id,
       protocol: packet.protocol,
       nat: this.id,
       direction,
       before,
-      src: packet.srcText,
-      dst: packet.dstText,
+      src: srcTextOf(packet),
+      dst: dstTextOf(packet),
     });
   }
 }

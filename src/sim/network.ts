@@ -30,7 +30,11 @@ export interface Packet {
   /** Addresses as they are *now*: NATs rewrite them on the way (with `readdress`, which keeps the texts in step). */
   src: TransportAddress;
   dst: TransportAddress;
-  /** `src` and `dst` as "ip:port", formatted once per rewrite rather than once per hop and record. */
+  /**
+   * `src` and `dst` as "ip:port" for the trace: formatted once per rewrite, and only when a
+   * record or a hop needs them ('' until then; `srcTextOf`, `dstTextOf`). A world nobody
+   * traces (the NAT matrix) formats no address at all.
+   */
   srcText: string;
   dstText: string;
   readonly payload: Uint8Array;
@@ -45,12 +49,22 @@ export interface Packet {
 export function readdress(packet: Packet, src: TransportAddress, dst: TransportAddress): void {
   if (src !== packet.src) {
     packet.src = src;
-    packet.srcText = formatAddress(src);
+    packet.srcText = '';
   }
   if (dst !== packet.dst) {
     packet.dst = dst;
-    packet.dstText = formatAddress(dst);
+    packet.dstText = '';
   }
+}
+
+/** The packet's source as "ip:port" (formatted on first use after each rewrite). */
+export function srcTextOf(packet: Packet): string {
+  return packet.srcText === '' ? (packet.srcText = formatAddress(packet.src)) : packet.srcText;
+}
+
+/** The packet's destination as "ip:port" (formatted on first use after each rewrite). */
+export function dstTextOf(packet: Packet): string {
+  return packet.dstText === '' ? (packet.dstText = formatAddress(packet.dst)) : packet.dstText;
 }
 
 export interface NetworkNode {
@@ -104,8 +118,8 @@ export class Network {
       protocol: packet.protocol,
       src: packet.src,
       dst: packet.dst,
-      srcText: formatAddress(packet.src),
-      dstText: formatAddress(packet.dst),
+      srcText: '',
+      dstText: '',
       payload: packet.payload,
       sentAt: this.clock.now(),
       path: [],
@@ -113,12 +127,13 @@ export class Network {
       onDrop: packet.onDrop,
     };
     this.hop(full, from.node.id);
+    if (!this.trace.wanted) return full;
     const record: TraceKinds['packet.send'] = {
       packet: full.id,
       protocol: full.protocol,
       host: from.node.id,
-      src: full.srcText,
-      dst: full.dstText,
+      src: srcTextOf(full),
+      dst: dstTextOf(full),
       size: full.payload.byteLength,
       // Absent fields stay absent (not undefined) so the JSON of a record is exactly what was said.
       ...(this.trace.payloads && full.payload.byteLength > 0 ? { payload: toHex(full.payload) } : undefined),
@@ -174,14 +189,14 @@ export class Network {
 
   /** Records a packet's end short of its destination. */
   drop(packet: Packet, at: string, reason: DropReason, detail: string): void {
-    this.trace.record('packet.drop', {
+    if (this.trace.wanted) this.trace.record('packet.drop', {
       packet: packet.id,
       protocol: packet.protocol,
       at,
       reason,
       detail,
-      src: packet.srcText,
-      dst: packet.dstText,
+      src: srcTextOf(packet),
+      dst: dstTextOf(packet),
       path: packet.path,
       ...(packet.segment ? { segment: packet.segment.flag } : {}),
     });
@@ -190,12 +205,13 @@ export class Network {
 
   /** Records a packet reaching the socket it was for. */
   delivered(packet: Packet, host: string): void {
+    if (!this.trace.wanted) return;
     this.trace.record('packet.deliver', {
       packet: packet.id,
       protocol: packet.protocol,
       host,
-      src: packet.srcText,
-      dst: packet.dstText,
+      src: srcTextOf(packet),
+      dst: dstTextOf(packet),
       size: packet.payload.byteLength,
       sentAt: packet.sentAt,
       path: packet.path,
@@ -203,9 +219,12 @@ export class Network {
     });
   }
 
-  /** Appends the packet's current position to its path. */
+  /**
+   * Appends the packet's current position to its path, when anyone reads the trace (a
+   * listener that subscribes while a packet is on its way sees the rest of its path).
+   */
   hop(packet: Packet, at: string): void {
-    packet.path.push({ t: this.clock.now(), at, src: packet.srcText, dst: packet.dstText });
+    if (this.trace.wanted) packet.path.push({ t: this.clock.now(), at, src: srcTextOf(packet), dst: dstTextOf(packet) });
   }
 
   private arrive(to: Attachment, packet: Packet): void {
