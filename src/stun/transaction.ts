@@ -96,11 +96,10 @@ type IoEvent =
  * our transaction id (decoded, or why it could not be). Bytes for other
  * transactions, and bytes that are not STUN, are not ours: left alone.
  *
- * This was an invoked callback actor. A transaction runs per connectivity
- * check and per TURN request, and that child cost a creation, a start, an
- * event per send and a stop event each time, for no decision of its own.
- * The subscription ends with the actor's observers (`complete`: done or
- * stopped), where the child's stop ended it.
+ * Not a child actor: a transaction runs per connectivity check and per TURN
+ * request, and such a child would cost a creation, a start, an event per
+ * send and a stop each time, for no decision of its own. The subscription
+ * ends with the actor's observers (`complete`: done or stopped).
  */
 function listen(flow: StunFlow, transactionId: Uint8Array, self: ActorRef<Snapshot<unknown>, IoEvent>): void {
   const offMessage = flow.onMessage((bytes, from) => {
@@ -109,7 +108,7 @@ function listen(flow: StunFlow, transactionId: Uint8Array, self: ActorRef<Snapsh
     self.send(decoded.ok ? { type: 'stun.message', message: decoded.message, from } : { type: 'stun.garbled', reason: decoded.error.message, from });
   });
   const offClose = flow.onClose((reason) => self.send({ type: 'flow.closed', reason }));
-  // (Anonymous functions only, here and in other per-check code: tsx names every named one it creates, at a cost.)
+  // Methods, not named arrows: tsx (esbuild keepNames) wraps each named arrow it creates, per call.
   self.subscribe({
     complete() {
       offMessage();
