@@ -25,6 +25,7 @@ import type { IceEnvironment } from './environment.js';
 import type { IceRole } from './priority.js';
 import type { IceCandidate } from '../wire/ice-candidate.js';
 import { cryptoRandom } from '../stun/environment.js';
+import { tracing } from '../stun/trace.js';
 
 /** The input, completed with defaults. */
 export interface AgentOptions {
@@ -307,8 +308,7 @@ export class Step {
 
   /** Whether records are read by anyone; when not, callers may skip the work of describing what changed. */
   get tracing(): boolean {
-    const trace = this.ctx.options.trace;
-    return trace !== undefined && trace.wanted !== false;
+    return tracing(this.ctx.options.trace);
   }
 
   record<K extends TraceKind>(kind: K, fields: Omit<TraceKinds[K], 'agent'>): void {

@@ -20,6 +20,7 @@
  */
 import type { StunClock } from '../stun/environment.js';
 import { cryptoRandom } from '../stun/environment.js';
+import { tracing } from '../stun/trace.js';
 import { serializeCandidate, type CandidateType, type IceCandidate } from '../wire/ice-candidate.js';
 import type { IceConnectionState, IceTrace } from './agent-trace.js';
 import { randomUnit } from './credentials.js';
@@ -90,21 +91,21 @@ export function connectAgents(world: SignalingWorld, a: IceAgentActor, b: IceAge
   let connectedAt: number | null = null;
   const label = (x: IceAgentActor) => x.getSnapshot().context.options.agent;
   // Describing a message writes its candidate line out again: skipped when no one reads the trace.
-  const tracing = () => world.trace !== undefined && world.trace.wanted !== false;
+  const traced = () => (tracing(world.trace) ? world.trace : undefined);
 
   const channel = (from: IceAgentActor, to: IceAgentActor, batched: boolean) => {
     let lastDue = 0;
     let batch: Message[] = [];
     const deliver = (message: Message) => {
       if (stopped || to.getSnapshot().status !== 'active') return;
-      if (tracing()) world.trace?.record('ice.signal', { from: label(from), to: label(to), event: 'delivered', ...describe(message) });
+      traced()?.record('ice.signal', { from: label(from), to: label(to), event: 'delivered', ...describe(message) });
       if (message.kind === 'credentials') to.send({ type: 'remote.credentials', ufrag: message.ufrag, pwd: message.pwd });
       else if (message.kind === 'candidate') to.send({ type: 'remote.candidate', candidate: message.candidate, ufrag: message.ufrag });
       else to.send({ type: 'remote.end-of-candidates', ufrag: message.ufrag });
     };
     const post = (message: Message) => {
       if (stopped) return;
-      if (tracing()) world.trace?.record('ice.signal', { from: label(from), to: label(to), event: 'sent', ...describe(message) });
+      traced()?.record('ice.signal', { from: label(from), to: label(to), event: 'sent', ...describe(message) });
       const due = Math.max(lastDue, world.clock.now() + delay + jitter * random.float());
       lastDue = due;
       world.clock.setTimeout(() => deliver(message), due - world.clock.now());

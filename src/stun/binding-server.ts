@@ -36,7 +36,7 @@ import { decodeStunMessage, encodeStunMessage, type StunMessage } from '../wire/
 import { createErrorResponse, createSuccessResponse, createUnknownAttributesResponse } from '../wire/stun/responses.js';
 import { StreamFramer } from '../wire/stream-framer.js';
 import type { StunClock } from './environment.js';
-import { formatEndpoint, type StunTrace } from './trace.js';
+import { formatEndpoint, tracing, type StunTrace } from './trace.js';
 
 export const DEFAULT_STUN_SOFTWARE = 'rtc-machines';
 
@@ -224,7 +224,7 @@ export const stunBindingServerMachine = setup({
     traceAnswer: ({ context, event }) => {
       const decision = decisionOf(context, event);
       if (decision?.kind !== 'answer' || event.type !== 'message') return;
-      if (context.trace === undefined || context.trace.wanted === false) return;
+      if (!tracing(context.trace)) return;
       const { response } = decision;
       const error = response.attributes.find((a) => a.type === 'ERROR-CODE');
       context.trace.record('stun.answer', {

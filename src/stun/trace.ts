@@ -108,9 +108,21 @@ declare module '../sim/trace.js' {
   }
 }
 
-/** What the STUN machines need of a trace: the simulator's `Trace` or anything with its `record`. */
-/** Where STUN machines write; `wanted` false (a trace that keeps nothing and has no listeners) lets them skip building records. */
+/**
+ * What the STUN machines need of a trace: the simulator's `Trace` or anything with its
+ * `record`. `wanted` false (a trace that keeps nothing and has no listeners) lets them skip
+ * building records.
+ */
 export type StunTrace = Pick<Trace, 'record'> & { readonly wanted?: boolean };
+
+/**
+ * Whether anyone reads the trace: the one test every layer's machines ask before they build a
+ * record (asked at each record, not once: a listener may come later). When nobody does, hot
+ * paths do not even format the addresses of a record that would be dropped.
+ */
+export function tracing<T extends { readonly wanted?: boolean }>(trace: T | undefined): trace is T {
+  return trace !== undefined && trace.wanted !== false;
+}
 
 /** "ip:port", with brackets around an IPv6 address (RFC 3986 §3.2.2). */
 export function formatEndpoint(address: TransportAddress): string {

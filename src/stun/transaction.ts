@@ -34,7 +34,7 @@ import { cryptoRandom, type RandomSource } from './environment.js';
 import type { StunFlow } from './flow.js';
 import { checkResponse, type ResponseVerdict } from './response-check.js';
 import { resolveTiming, transmissionSchedule, type StunTiming, type TransmissionSchedule } from './rto.js';
-import { formatEndpoint, type StunTrace, type StunTransportKind } from './trace.js';
+import { formatEndpoint, tracing, type StunTrace, type StunTransportKind } from './trace.js';
 
 /** The request to send: a method and its attributes (MESSAGE-INTEGRITY and FINGERPRINT are computed where they stand). */
 export interface StunRequest {
@@ -177,15 +177,6 @@ function base(context: TransactionContext): OutcomeBase {
   return { transactionId: context.transactionId, transmissions: context.transmissions };
 }
 
-/**
- * Whether anyone reads the trace. Asked at each record, not once (a listener may come later);
- * when nobody does, the records are not even built: formatting endpoints and spreading fields
- * for a trace that drops them was a visible part of each check in a large untraced run (the matrix).
- */
-function tracing(context: TransactionContext): boolean {
-  return context.trace !== undefined && context.trace.wanted !== false;
-}
-
 /** The transaction id as hex, for records only (most transactions of a large untraced run never need it). */
 function hexOf(context: TransactionContext): string {
   return bytesToHex(context.transactionId);
@@ -235,7 +226,7 @@ export const stunTransactionMachine = setup({
     listen: ({ context, self }) => listen(context.flow, context.transactionId, self),
     transmit: ({ context, self }) => transmit(context, self),
     traceTransmission: ({ context }) => {
-      if (!tracing(context)) return;
+      if (!tracing(context.trace)) return;
       const common = { transaction: hexOf(context), method: context.method, ...withAgent(context), from: formatEndpoint(context.flow.local), to: formatEndpoint(context.flow.remote) };
       if (context.transmissions === 1) {
         context.trace?.record('stun.request', { ...common, class: 'request', transport: context.transport, attempt: 1 });
@@ -252,7 +243,7 @@ export const stunTransactionMachine = setup({
       return verdict.verdict === 'discard' && verdict.integrity ? { forged: verdict.reason } : {};
     }),
     traceDiscard: ({ context, event }) => {
-      if (!tracing(context) || (event.type !== 'stun.message' && event.type !== 'stun.garbled')) return;
+      if (!tracing(context.trace) || (event.type !== 'stun.message' && event.type !== 'stun.garbled')) return;
       const verdict = event.type === 'stun.message' ? verdictOf(context, event.message) : undefined;
       const reason = event.type === 'stun.garbled' ? `undecodable: ${event.reason}` : verdict?.verdict === 'discard' ? verdict.reason : 'not an answer';
       context.trace?.record('stun.discard', { transaction: hexOf(context), method: context.method, ...withAgent(context), from: formatEndpoint(event.from), to: formatEndpoint(context.flow.local), reason });
@@ -287,7 +278,7 @@ export const stunTransactionMachine = setup({
     traceOutcome: ({ context }) => {
       const outcome = context.outcome;
       const trace = context.trace;
-      if (outcome === undefined || trace === undefined || !tracing(context)) return;
+      if (outcome === undefined || !tracing(trace)) return;
       const common = { transaction: hexOf(context), method: context.method, ...withAgent(context) };
       const to = formatEndpoint(context.flow.remote);
       switch (outcome.kind) {

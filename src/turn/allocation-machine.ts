@@ -32,7 +32,8 @@ import type { ResponseCredentials } from './server-auth.js';
 import { encodeClientChannelData } from './server-channels.js';
 import { CHANNEL_LIFETIME_S, PERMISSION_LIFETIME_S, type ResolvedServerConfig } from './server-config.js';
 import { answerError, answerSuccess, encodeSuccess, sendResponse, sendToClient, type ClientLink, type Responder } from './server-respond.js';
-import { endpoint, tracing, type AllocationEndReason, type TurnTrace } from './server-trace.js';
+import { endpoint, type AllocationEndReason, type TurnTrace } from './server-trace.js';
+import { tracing } from '../stun/trace.js';
 
 export interface AllocationInput {
   /** The 5-tuple key the server files this allocation under (it comes back in `allocation.ended`). */

@@ -11,6 +11,7 @@ import { buildRequest, judgeOutcome, readAllocation, readLifetime, type Attempt,
 import type { Channels, PendingRequest, Permissions } from './client-peers.js';
 import { DEFAULT_KEEPALIVE_INTERVAL_MS } from './client-timing.js';
 import { endpointOf, type TurnClientTrace } from './client-trace.js';
+import { tracing } from '../stun/trace.js';
 import type { RequestFailure, TurnAllocation, TurnClientEnd, TurnClientInput, TurnClientNotification } from './client-types.js';
 
 export interface TurnClientContext {
@@ -116,12 +117,6 @@ export function notification(context: TurnClientContext, event: TurnClientNotifi
   return context.input.agent === undefined ? event : { ...event, client: context.input.agent };
 }
 
-/** Whether anyone reads the trace: the data path builds no record when nobody does. */
-export function tracing(context: TurnClientContext): boolean {
-  const trace: TurnClientTrace | undefined = context.input.trace;
-  return trace !== undefined && trace.wanted !== false;
-}
-
 /** Writes one `turn.client.*` record, with the fields every one of them carries. */
 export function record<K extends 'turn.client.allocation' | 'turn.client.permission' | 'turn.client.channel' | 'turn.client.data' | 'turn.client.ignore'>(
   context: TurnClientContext,
@@ -130,7 +125,7 @@ export function record<K extends 'turn.client.allocation' | 'turn.client.permiss
 ): void {
   const trace: TurnClientTrace | undefined = context.input.trace;
   // Nobody reads it (a large untraced run): do not build the record.
-  if (trace === undefined || trace.wanted === false) return;
+  if (!tracing(trace)) return;
   const common = { ...(context.input.agent !== undefined ? { agent: context.input.agent } : {}), server: context.server };
   trace.record(kind, { ...common, ...fields } as TraceKinds[K]);
 }

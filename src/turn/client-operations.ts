@@ -21,7 +21,8 @@
 import type { TransportAddress } from '../sim/address.js';
 import type { StunTransactionOutcome } from '../stun/transaction.js';
 import { WireEncodeError } from '../wire/errors.js';
-import { freshAttempt, notification, tracing, transactionInput, verdictOf, type TurnClientContext } from './client-context.js';
+import { tracing } from '../stun/trace.js';
+import { freshAttempt, notification, transactionInput, verdictOf, type TurnClientContext } from './client-context.js';
 import { contextAfter, mergeEffects, type Effects } from './client-effects.js';
 import { encodeClientChannelData, encodeSendIndication } from './client-io.js';
 import {
@@ -160,7 +161,7 @@ export function sendData(context: TurnClientContext, peer: TransportAddress, dat
     if (error instanceof WireEncodeError) return refused(context, 'send', error.message);
     throw error;
   }
-  if (!tracing(context)) return { transmit: [bytes] };
+  if (!tracing(context.input.trace)) return { transmit: [bytes] };
   return {
     records: [
       {
@@ -180,7 +181,7 @@ export function sendData(context: TurnClientContext, peer: TransportAddress, dat
 
 export function deliverDataIndication(context: TurnClientContext, peer: TransportAddress, data: Uint8Array): Effects {
   return {
-    ...(tracing(context) ? { records: [{ kind: 'turn.client.data', fields: { direction: 'from-peer', peer: endpointOf(peer), size: data.length, framing: 'data-indication' } }] } : {}),
+    ...(tracing(context.input.trace) ? { records: [{ kind: 'turn.client.data', fields: { direction: 'from-peer', peer: endpointOf(peer), size: data.length, framing: 'data-indication' } }] } : {}),
     notify: [notification(context, { type: 'turn.data', peer, data, via: 'data-indication' })],
   };
 }
@@ -192,7 +193,7 @@ export function deliverChannelData(context: TurnClientContext, channel: number, 
     return { records: [{ kind: 'turn.client.ignore', fields: { from: context.server, reason: `ChannelData on channel 0x${channel.toString(16)}, which is not bound (RFC 8656 §12.6)` } }] };
   }
   return {
-    ...(tracing(context) ? { records: [{ kind: 'turn.client.data', fields: { direction: 'from-peer', peer: endpointOf(entry.peer), size: data.length, framing: 'channel-data', channel } }] } : {}),
+    ...(tracing(context.input.trace) ? { records: [{ kind: 'turn.client.data', fields: { direction: 'from-peer', peer: endpointOf(entry.peer), size: data.length, framing: 'channel-data', channel } }] } : {}),
     notify: [notification(context, { type: 'turn.data', peer: entry.peer, data, via: 'channel-data' })],
   };
 }

@@ -33,7 +33,8 @@ import { RESERVATION_LIFETIME_S, resolveServerConfig, type ResolvedServerConfig,
 import { dispatch, type AllocationEntry, type ClientMessage, type Dispatch } from './server-dispatch.js';
 import { relayBinder, type BindRelaySocket, type RelayBindEvent } from './server-relay.js';
 import { answerError, sendResponse, type ClientLink, type Responder } from './server-respond.js';
-import { endpoint, tracing, type TurnTrace } from './server-trace.js';
+import { endpoint, type TurnTrace } from './server-trace.js';
+import { tracing } from '../stun/trace.js';
 
 export interface TurnServerInput {
   readonly config: TurnServerConfig;

@@ -15,7 +15,8 @@ import { methodName } from '../wire/stun/header.js';
 import { encodeStunMessage, type StunMessage } from '../wire/stun/message.js';
 import { REASON_PHRASES, createErrorResponse, createSuccessResponse } from '../wire/stun/responses.js';
 import type { ResponseCredentials } from './server-auth.js';
-import { endpoint, tracing, type TurnTrace, type TurnTransportKind } from './server-trace.js';
+import { endpoint, type TurnTrace, type TurnTransportKind } from './server-trace.js';
+import { tracing } from '../stun/trace.js';
 
 /**
  * One client as the server reaches it: the 5-tuple's client and server ends

@@ -132,15 +132,6 @@ declare module '../sim/trace.js' {
 /** What the TURN server needs of a trace: the simulator's `Trace` or anything with its `record`. */
 export type TurnTrace = Pick<Trace, 'record'> & { readonly wanted?: boolean };
 
-/**
- * Whether anyone reads the trace (asked at each record: a listener may come
- * later). When nobody does, the hot paths (each request, response and relayed
- * datagram) do not even format the addresses of a record that would be dropped.
- */
-export function tracing(trace: TurnTrace | undefined): trace is TurnTrace {
-  return trace !== undefined && trace.wanted !== false;
-}
-
 /** "ip:port" of an address, as every TURN record writes it. */
 export function endpoint(address: TransportAddress): string {
   return formatEndpoint(address);
