@@ -1,13 +1,17 @@
 /**
- * The candidate lines of /work/shared/sdp-corpus (real SDP written by
+ * The candidate lines of test/fixtures/sdp-corpus (real SDP written by
  * Chromium, Firefox and older Chrome/Opera; see its MANIFEST.md), read once
- * for the codec and priority tests. The files are never written.
+ * for the codec and priority tests. The files are a byte-identical copy of the
+ * shared corpus and are never written; .gitattributes keeps their CRLF line
+ * ends on every checkout.
  */
 
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const CORPUS_DIR = '/work/shared/sdp-corpus';
+/** Found from this file, so a clone anywhere reads its own copy. */
+export const CORPUS_DIR = fileURLToPath(new URL('../fixtures/sdp-corpus/', import.meta.url));
 
 export interface CorpusLine {
   readonly file: string;
