@@ -3,6 +3,8 @@
  * The `rtc-machines` command. From a checkout: `npm run rtc -- <command>`,
  * or `npm run sim -- [scenario]` for `simulate`.
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { NETWORK_PROFILES, NETWORK_PROFILE_NAMES, NAT_PRESETS, ScenarioError, runScenario } from '../sim/index.js';
 import { narrate } from '../inspect/narrate.js';
@@ -149,8 +151,22 @@ function parse<O extends Parameters<typeof parseArgs>[0] extends infer C ? (C ex
   }
 }
 
-// Run when executed, not when imported by tests.
-if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+/**
+ * Run when executed, not when imported by tests. Installed, the command is a
+ * symlink (node_modules/.bin/rtc-machines) to this file, and argv[1] is the
+ * link's path: compare real paths, not the spelling.
+ */
+function invokedDirectly(): boolean {
+  const invoked = process.argv[1];
+  if (!invoked) return false;
+  try {
+    return realpathSync(invoked) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0); // `| head` closed the pipe: not an error
     throw e;
