@@ -10,6 +10,7 @@
  * attribute lengths and types, and splices of two messages.
  */
 
+import type { TransportAddress } from '../src/io/address.js';
 import {
   AttributeType,
   StunMethod,
@@ -18,9 +19,8 @@ import {
   type StunAttribute,
   type StunClass,
   type StunMessage,
-  type TransportAddress,
 } from '../src/wire/index.js';
-import { formatIPv4, formatIPv6 } from '../src/wire/ip.js';
+import { formatIPv4, formatIPv6 } from '../src/io/ip.js';
 import * as V from '../test/wire/stun/vectors.js';
 
 /** mulberry32: small, fast, seeded; plenty for choosing fuzz inputs (not for anything secret). */
@@ -70,8 +70,8 @@ export const FUZZ_KEY = new Uint8Array([0x66, 0x75, 0x7a, 0x7a]);
 
 function address(rng: Rng): TransportAddress {
   return rng.bool()
-    ? { family: 'IPv4', address: formatIPv4(rng.bytes(4)), port: rng.int(65536) }
-    : { family: 'IPv6', address: formatIPv6(rng.bytes(16)), port: rng.int(65536) };
+    ? { address: formatIPv4(rng.bytes(4)), port: rng.int(65536) }
+    : { address: formatIPv6(rng.bytes(16)), port: rng.int(65536) };
 }
 
 function text(rng: Rng, max: number): string {

@@ -10,10 +10,5 @@ export * from './ice/index.js';
 export { narrate, narrateRecord, journey, type NarrationOptions } from './inspect/narrate.js';
 export { pcapFromTrace, writePcapFile, PCAP_EPOCH_SECONDS, type PcapOptions } from './inspect/pcap.js';
 export { summarize, summaryTable, inferMapping, type InferredMapping, type MappingObservation } from './inspect/summary.js';
-// Both layers name an ip:port a TransportAddress; the codec's also carries the address family.
-export type { TransportAddress } from './sim/index.js';
-export type { TransportAddress as StunTransportAddress } from './wire/index.js';
-// The codec's AddressFamily is the STUN Family octet; ICE's is 'ipv4' | 'ipv6'.
-export { AddressFamily } from './wire/index.js';
-export type { AddressFamily as IceAddressFamily } from './ice/index.js';
+export * from './io/index.js';
 export { matrixTables, matrixJsonLines } from './inspect/matrix-table.js';

@@ -17,11 +17,12 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { TraceKind, TraceKinds } from '../sim/trace.js';
-import { bindUdp } from '../stun/node-udp.js';
-import { connectTcp } from '../stun/node-tcp.js';
+import { bindUdp } from '../io/node/udp.js';
+import { connectTcp } from '../io/node/tcp.js';
 import { bindingRequest, mappedAddress, runStunTransaction } from '../stun/client.js';
 import { datagramFlow, streamFlow, type StunFlow } from '../stun/flow.js';
-import { formatEndpoint, type StunTrace } from '../stun/trace.js';
+import { type StunTrace } from '../stun/trace.js';
+import { formatAddress } from '../io/address.js';
 import type { StunTransactionOutcome } from '../stun/transaction.js';
 import { hexToBytes } from '../wire/hex.js';
 import { describeStunMessage, type DescribeOptions } from '../wire/stun/describe.js';
@@ -153,7 +154,7 @@ async function probe(args: readonly string[], out: Out, err: Out): Promise<numbe
     close();
   }
   const elapsedMs = Math.round(performance.now() - started);
-  return report(outcome, { server: formatEndpoint(server), asked: positionals[0]!, transport: values.tcp ? 'tcp' : 'udp', elapsedMs, json: values.json === true }, out, err);
+  return report(outcome, { server: formatAddress(server), asked: positionals[0]!, transport: values.tcp ? 'tcp' : 'udp', elapsedMs, json: values.json === true }, out, err);
 }
 
 async function openFlow(server: { address: string; port: number }, tcp: boolean): Promise<{ flow: StunFlow; close: () => void }> {
@@ -181,7 +182,7 @@ function report(outcome: StunTransactionOutcome, context: ProbeContext, out: Out
       err(`stun probe: ${context.server} answered, but without XOR-MAPPED-ADDRESS or MAPPED-ADDRESS`);
       return 1;
     }
-    const address = formatEndpoint(mapped);
+    const address = formatAddress(mapped);
     if (context.json) {
       out(JSON.stringify({ mapped: address, server: context.server, transport: context.transport, transmissions: outcome.transmissions, elapsedMs: context.elapsedMs, response: describeStunMessage(outcome.response) }, null, 2));
     } else {

@@ -10,29 +10,8 @@
  * IP addresses. Until then they are not paired (see pairing.ts).
  */
 
-import { formatIPv6, parseIPv4, parseIPv6 } from '../wire/ip.js';
+import { formatIPv6, parseIPv4, parseIPv6 } from '../io/ip.js';
 import type { CandidateTransport } from '../wire/ice-candidate.js';
-
-export type AddressFamily = 'ipv4' | 'ipv6';
-
-/** A transport address: IP (or, before resolution, a host name) and port. The transport protocol travels beside it. */
-export interface TransportAddress {
-  readonly address: string;
-  readonly port: number;
-}
-
-// Pairing asks for the family of the same few addresses over and over: remember the answers.
-const families = new Map<string, AddressFamily | undefined>();
-const FAMILY_CACHE_LIMIT = 1 << 14;
-
-/** 'ipv4', 'ipv6', or undefined for a host name or anything that is not an IP address. */
-export function addressFamily(address: string): AddressFamily | undefined {
-  if (families.has(address)) return families.get(address);
-  const family = address.includes(':') ? (parseIPv6(address) === null ? undefined : 'ipv6') : parseIPv4(address) === null ? undefined : 'ipv4';
-  if (families.size >= FAMILY_CACHE_LIMIT) families.clear();
-  families.set(address, family);
-  return family;
-}
 
 /** One text per address: RFC 5952 for IPv6, host names in lower case (DNS names are case-insensitive). */
 export function canonicalAddress(address: string): string {

@@ -8,9 +8,9 @@
  * machine (agent.ts) carries them out in order in one action. So every rule
  * reads as plain code over plain data, and every effect goes through XState.
  */
-import type { TransportAddress } from '../sim/address.js';
-import type { DatagramTransport, StreamTransport } from '../sim/transport.js';
-import type { RandomSource } from '../stun/environment.js';
+import type { TransportAddress } from '../io/address.js';
+import type { DatagramTransport, StreamTransport } from '../io/transport.js';
+import type { RandomSource } from '../io/random.js';
 import type { StunTransactionInput } from '../stun/transaction.js';
 import type { TurnClientCommand, TurnClientInput } from '../turn/client-types.js';
 import type { TraceKind, TraceKinds } from '../sim/trace.js';
@@ -24,7 +24,7 @@ import { generateCredentials, generateTieBreaker, type IceCredentials } from './
 import type { IceEnvironment } from './environment.js';
 import type { IceRole } from './priority.js';
 import type { IceCandidate } from '../wire/ice-candidate.js';
-import { cryptoRandom } from '../stun/environment.js';
+import { cryptoRandom } from '../io/random.js';
 import { tracing } from '../stun/trace.js';
 
 /** The input, completed with defaults. */

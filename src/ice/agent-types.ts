@@ -2,8 +2,8 @@
  * The ICE agent's public shapes: what it is given, what it can be told,
  * what it tells, and the timing it runs on. The machine is agent.ts.
  */
-import type { TransportAddress } from '../sim/address.js';
-import type { RandomSource } from '../stun/environment.js';
+import type { TransportAddress } from '../io/address.js';
+import type { RandomSource } from '../io/random.js';
 import type { StunTiming } from '../stun/rto.js';
 import type { TurnCredentials } from '../turn/client-types.js';
 import type { CandidateType, IceCandidate } from '../wire/ice-candidate.js';

@@ -23,8 +23,9 @@
  * - answer.ts: answering checks, role conflicts, peer-reflexive candidates;
  * - consent.ts: consent freshness; states.ts: RTCIceConnectionState.
  */
+import { formatAddress } from '../io/address.js';
 import { assign, createActor, enqueueActions, fromCallback, setup, type Actor, type ActorLogic, type ActorSystem, type ActorSystemInfo, type AnyActorRef, type EventObject, type Snapshot } from 'xstate';
-import type { StunClock } from '../stun/environment.js';
+import type { Clock } from '../io/clock.js';
 import { stunTransactionMachine, type StunTransactionInput, type StunTransactionOutcome } from '../stun/transaction.js';
 import { turnClientMachine, type TurnClientActor } from '../turn/client-machine.js';
 import { relayedTransport } from '../turn/client-relayed-transport.js';
@@ -99,8 +100,8 @@ function decide(step: Step, event: IceAgentEvent, self: AnyActorRef): void {
       return requestArrived(step, event.base, event.message, event.from);
     case 'io.garbled': {
       const base = step.ctx.bases.find((b) => b.id === event.base);
-      const to = base === undefined ? event.base : `${base.address.address}:${base.address.port}`;
-      return step.record('ice.answer', { from: `${event.from.address}:${event.from.port}`, to, event: 'ignored', reason: `undecodable: ${event.reason}` });
+      const to = base === undefined ? event.base : formatAddress(base.address);
+      return step.record('ice.answer', { from: formatAddress(event.from), to, event: 'ignored', reason: `undecodable: ${event.reason}` });
     }
     case 'io.send-failed':
       return step.record('note', { text: `${step.options.agent}: an answer could not be sent from ${event.base}: ${event.reason}`, by: step.options.agent });
@@ -280,7 +281,7 @@ export type IceAgentActor = Actor<typeof iceAgentMachine>;
 
 export interface IceAgentRunOptions {
   /** The actor's clock: the simulator's VirtualClock; real timers by default. */
-  readonly clock?: Pick<StunClock, 'setTimeout' | 'clearTimeout'>;
+  readonly clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
 }
 
 /**

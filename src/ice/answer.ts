@@ -26,8 +26,8 @@
  * learn a peer-reflexive candidate from an unknown source (§7.3.1.3), queue
  * a triggered check (§7.3.1.4), and note USE-CANDIDATE (§7.3.1.5).
  */
-import type { TransportAddress } from '../sim/address.js';
-import { formatEndpoint } from '../stun/trace.js';
+import type { TransportAddress } from '../io/address.js';
+import { formatAddress } from '../io/address.js';
 import { bytesToHex } from '../wire/hex.js';
 import { findAttribute } from '../wire/stun/attribute-types.js';
 import { shortTermKey } from '../wire/stun/credentials.js';
@@ -99,7 +99,7 @@ export function judgeRequest(message: DecodedStunMessage, from: TransportAddress
     }
     switchTo = ctx.role === 'controlling' ? 'controlled' : 'controlling';
   }
-  const mapped = { family: from.address.includes(':') ? ('IPv6' as const) : ('IPv4' as const), address: from.address, port: from.port };
+  const mapped = { address: from.address, port: from.port };
   const response = createSuccessResponse(message, [{ type: 'XOR-MAPPED-ADDRESS', value: mapped }, { type: 'MESSAGE-INTEGRITY' }, { type: 'FINGERPRINT' }]);
   const useCandidate = findAttribute(message, 'USE-CANDIDATE') !== undefined;
   return { kind: 'answer', bytes: encodeStunMessage(response, { key }), previousGeneration, priority, useCandidate, ...(switchTo ? { switchTo } : {}) };
@@ -115,7 +115,7 @@ export function requestArrived(step: Step, baseId: string, message: DecodedStunM
   const base = baseById(step, baseId);
   if (base === undefined || step.ctx.closed) return;
   const transaction = bytesToHex(message.transactionId);
-  const where = { from: formatEndpoint(from), to: formatEndpoint(base.address), transaction };
+  const where = { from: formatAddress(from), to: formatAddress(base.address), transaction };
   // A base of an older generation answers only for the pair that still carries media; a host socket under the relay policy is no candidate.
   const current = base.generation === step.gen.generation;
   const judgement = judgeRequest(message, from, { local: step.gen.local, previousLocal: step.ctx.previousLocal, role: step.ctx.role, tieBreaker: step.ctx.tieBreaker });
@@ -157,7 +157,7 @@ function remoteFor(step: Step, from: TransportAddress, priority: number): IceCan
   };
   step.updateGen({ remotes: [...step.gen.remotes, candidate] });
   permit(step, [candidate]);
-  step.record('ice.candidate', { side: 'remote', event: 'prflx', type: 'prflx', transport: 'udp', address: formatEndpoint(from), priority, foundation: candidate.foundation });
+  step.record('ice.candidate', { side: 'remote', event: 'prflx', type: 'prflx', transport: 'udp', address: formatAddress(from), priority, foundation: candidate.foundation });
   refreshCheckList(step);
   return candidate;
 }

@@ -13,7 +13,7 @@
  * reported back, never thrown.
  */
 import { fromCallback } from 'xstate';
-import type { TransportAddress } from '../sim/address.js';
+import type { TransportAddress } from '../io/address.js';
 import { demultiplex } from '../wire/demux.js';
 import { decodeMessageType } from '../wire/stun/header.js';
 import { decodeStunMessage, type DecodedStunMessage } from '../wire/stun/message.js';

@@ -10,7 +10,8 @@
  */
 
 import type { IceCandidate } from '../wire/ice-candidate.js';
-import { transportAddressKey, type TransportAddress } from './address.js';
+import { transportAddressKey } from './address.js';
+import { type TransportAddress } from '../io/address.js';
 import type { RelayProtocol } from './priority.js';
 
 export interface LocalCandidate extends IceCandidate {

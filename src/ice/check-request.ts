@@ -10,7 +10,7 @@
  *
  * The transaction id is drawn here, so the trace can name the check by it.
  */
-import type { RandomSource } from '../stun/environment.js';
+import type { RandomSource } from '../io/random.js';
 import type { StunRequest } from '../stun/transaction.js';
 import type { StunAttribute } from '../wire/stun/attribute-types.js';
 import { shortTermKey } from '../wire/stun/credentials.js';

@@ -24,9 +24,9 @@
  */
 import { mappedAddress } from '../stun/client.js';
 import { datagramFlow } from '../stun/flow.js';
-import { formatEndpoint } from '../stun/trace.js';
+import { formatAddress } from '../io/address.js';
 import type { StunTransactionOutcome } from '../stun/transaction.js';
-import { sameAddress } from '../sim/address.js';
+import { sameAddress } from '../io/address.js';
 import type { InFlightCheck, Step } from './agent-context.js';
 import { baseOf, retireGenerationsBefore } from './bases.js';
 import { findLocalCandidate, type LocalCandidate } from './candidate.js';
@@ -131,13 +131,13 @@ export function checkDone(step: Step, id: string, outcome: StunTransactionOutcom
   }
   if (outcome.kind !== 'success') return checkFailedFor(step, check, list, pair, outcome.kind === 'error' ? `${outcome.code} ${outcome.reason}` : outcome.kind);
   // §7.2.5.2.1: the response must come from where the request went (its arrival on the same base is the flow's).
-  if (!sameAddress(outcome.from, check.remote)) return checkFailedFor(step, check, list, pair, `non-symmetric: the response came from ${formatEndpoint(outcome.from)} (RFC 8445 §7.2.5.2.1)`);
+  if (!sameAddress(outcome.from, check.remote)) return checkFailedFor(step, check, list, pair, `non-symmetric: the response came from ${formatAddress(outcome.from)} (RFC 8445 §7.2.5.2.1)`);
   const mapped = mappedAddress(outcome.response);
   if (mapped === undefined) return checkFailedFor(step, check, list, pair, 'the response has no XOR-MAPPED-ADDRESS');
 
   let local = findLocalCandidate(step.gen.locals, pair.component, pair.local.transport, mapped);
   if (local === undefined) local = learnLocalPrflx(step, pair.local, { address: mapped.address, port: mapped.port }, check.priority);
-  step.record('ice.check', { pair: pair.id, event: 'succeeded', transaction: check.transaction, mapped: formatEndpoint(mapped) });
+  step.record('ice.check', { pair: pair.id, event: 'succeeded', transaction: check.transaction, mapped: formatAddress(mapped) });
   const update = checkSucceeded([step.gen.checkList], 0, pair.id, local, step.ctx.role, check.nominating);
   setCheckList(step, update.set[0] as CheckList, update.cancel);
 }
@@ -164,7 +164,7 @@ function learnLocalPrflx(step: Step, from: LocalCandidate, address: { address: s
     base: from.base,
   };
   step.updateGen({ locals: [...step.gen.locals, candidate] });
-  step.record('ice.candidate', { side: 'local', event: 'prflx', type: 'prflx', transport: candidate.transport, address: formatEndpoint(candidate), priority, foundation: candidate.foundation, base: formatEndpoint(candidate.base) });
+  step.record('ice.candidate', { side: 'local', event: 'prflx', type: 'prflx', transport: candidate.transport, address: formatAddress(candidate), priority, foundation: candidate.foundation, base: formatAddress(candidate.base) });
   return candidate;
 }
 
@@ -229,8 +229,8 @@ function noteSelection(step: Step): void {
   step.record('ice.nomination', { pair: pair.id, event: 'nominated' });
   step.record('ice.selected', {
     pair: pair.id,
-    local: formatEndpoint(local),
-    remote: formatEndpoint(peer),
+    local: formatAddress(local),
+    remote: formatAddress(peer),
     localType: pair.localType,
     remoteType: pair.remoteType,
     protocol: pair.protocol,

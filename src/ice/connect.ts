@@ -18,8 +18,8 @@
  *
  * Every message is traced as `ice.signal`, sent and delivered.
  */
-import type { StunClock } from '../stun/environment.js';
-import { cryptoRandom } from '../stun/environment.js';
+import type { Clock } from '../io/clock.js';
+import { cryptoRandom } from '../io/random.js';
 import { tracing } from '../stun/trace.js';
 import { serializeCandidate, type CandidateType, type IceCandidate } from '../wire/ice-candidate.js';
 import type { IceConnectionState, IceTrace } from './agent-trace.js';
@@ -34,7 +34,7 @@ import type { RelayProtocol } from './priority.js';
  * shuffling draw from crypto randomness, and nothing is traced).
  */
 export interface SignalingWorld {
-  readonly clock: Pick<StunClock, 'setTimeout' | 'now'>;
+  readonly clock: Pick<Clock, 'setTimeout' | 'now'>;
   readonly trace?: IceTrace;
   readonly random?: { fork(label: string): { float(): number } };
 }

@@ -19,7 +19,7 @@
  * without a response (DEAD_CONNECTION_RECEIVE_TIMEOUT); the RFC's 5 s is
  * taken here since only consent, no media, proves the pair alive.
  */
-import { sameAddress } from '../sim/address.js';
+import { sameAddress } from '../io/address.js';
 import { datagramFlow } from '../stun/flow.js';
 import type { StunTransactionOutcome } from '../stun/transaction.js';
 import type { Step } from './agent-context.js';

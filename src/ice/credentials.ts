@@ -11,7 +11,7 @@
  * The tie-breaker is 64 random bits (RFC 8445 §7.1.1: ICE-CONTROLLING and
  * ICE-CONTROLLED carry it, §7.3.1.1 compares them in a role conflict).
  */
-import type { RandomSource } from '../stun/environment.js';
+import type { RandomSource } from '../io/random.js';
 
 export const ICE_UFRAG_LENGTH = 4;
 export const ICE_PWD_LENGTH = 24;

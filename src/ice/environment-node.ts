@@ -8,8 +8,8 @@
  *
  *     const agent = startIceAgent({ environment: nodeIceEnvironment({ interfaces: ['127.0.0.1'] }), ... });
  */
-import { connectTcp } from '../stun/node-tcp.js';
-import { bindUdp } from '../stun/node-udp.js';
+import { connectTcp } from '../io/node/tcp.js';
+import { bindUdp } from '../io/node/udp.js';
 import type { IceEnvironment } from './environment.js';
 
 export interface NodeIceEnvironmentOptions {

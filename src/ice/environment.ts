@@ -8,10 +8,10 @@
  * world (its sockets, its LAN's mDNS responders), and `nodeIceEnvironment`
  * (environment-node.ts, node-only) for real sockets.
  */
-import type { TransportAddress } from '../sim/address.js';
+import type { TransportAddress } from '../io/address.js';
 import type { Host } from '../sim/host.js';
 import type { MdnsResponders } from '../sim/mdns.js';
-import type { DatagramTransport, StreamTransport } from '../sim/transport.js';
+import type { DatagramTransport, StreamTransport } from '../io/transport.js';
 
 /** mDNS as host candidates use it (draft-ietf-mmusic-mdns-ice-candidates). */
 export interface IceMdns {

@@ -28,10 +28,10 @@
  * unknown network, what the "any address" networks get).
  */
 import { fromCallback, type EventObject } from 'xstate';
-import type { DatagramTransport, StreamTransport } from '../sim/transport.js';
+import type { DatagramTransport, StreamTransport } from '../io/transport.js';
 import { bindingRequest, mappedAddress } from '../stun/client.js';
 import { datagramFlow, streamFlow } from '../stun/flow.js';
-import { formatEndpoint } from '../stun/trace.js';
+import { formatAddress } from '../io/address.js';
 import type { StunTransactionOutcome } from '../stun/transaction.js';
 import type { TurnAllocation } from '../turn/client-types.js';
 import { serializeCandidate, type IceCandidate } from '../wire/ice-candidate.js';
@@ -202,7 +202,7 @@ export function turnEnded(step: Step, clientId: string): void {
 /** A new local candidate: trickled unless redundant (RFC 8838 §4), then paired. */
 /** `keepRedundant`: redundant with its host candidate is no reason to drop it (only with another srflx is). */
 export function addLocal(step: Step, candidate: LocalCandidate, toSignal: IceCandidate | undefined, keepRedundant = false): void {
-  const described = { type: candidate.type, transport: candidate.transport, address: formatEndpoint(candidate), priority: candidate.priority, foundation: candidate.foundation, base: formatEndpoint(candidate.base) };
+  const described = { type: candidate.type, transport: candidate.transport, address: formatAddress(candidate), priority: candidate.priority, foundation: candidate.foundation, base: formatAddress(candidate.base) };
   const server = { ...(candidate.server !== undefined ? { server: candidate.server } : {}), ...(candidate.relayProtocol !== undefined ? { relayProtocol: candidate.relayProtocol } : {}) };
   const others = keepRedundant ? step.gen.locals.filter((l) => l.type !== 'host') : step.gen.locals;
   if (isRedundantWith(candidate, others)) {

@@ -13,15 +13,7 @@
  * Candidate lines themselves (RFC 8839) are the wire's: src/wire/ice-candidate.ts.
  */
 
-export {
-  addressFamily,
-  addressPrecedence,
-  canonicalAddress,
-  isIPv6LinkLocal,
-  transportAddressKey,
-  type AddressFamily,
-  type TransportAddress,
-} from './address.js';
+export { addressPrecedence, canonicalAddress, isIPv6LinkLocal, transportAddressKey } from './address.js';
 export {
   baseKey,
   candidateAddressKey,

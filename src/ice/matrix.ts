@@ -10,7 +10,8 @@
  * not care how they are started; `connectIceAgents` (matrix-agents.ts) is the
  * one that runs ours.
  */
-import { SeededRandom, createWorld, type NetworkProfileName, type TransportAddress, type World } from '../sim/index.js';
+import { SeededRandom, createWorld, type NetworkProfileName, type World } from '../sim/index.js';
+import { type TransportAddress } from '../io/index.js';
 import { startBindingServer } from '../stun/binding-server.js';
 import { startSimTurnServer } from '../turn/server-sim.js';
 import { connectIceAgents } from './matrix-agents.js';

@@ -12,7 +12,8 @@
  * get through is the simulated network's business, which is what the oracle
  * wants to know.
  */
-import { EPHEMERAL_PORTS, formatAddress, type Host, type SimTcpConnection, type TransportAddress } from '../sim/index.js';
+import { EPHEMERAL_PORTS, type Host, type SimTcpConnection } from '../sim/index.js';
+import { formatAddress, type TransportAddress } from '../io/index.js';
 
 /** Where the oracle's stand-in for a relayed transport address listens on the TURN host (any port would do: nothing on the public side filters). */
 export const RELAY_PROBE_PORT = EPHEMERAL_PORTS[0];

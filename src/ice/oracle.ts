@@ -51,7 +51,8 @@
  * runs its rounds 50 ms apart, well inside a NAT's 2-minute mapping lifetime
  * (RFC 4787 REQ-5) and a check list's time to give up, as ICE does.
  */
-import { createWorld, formatAddress, parseTransportAddress, type Host, type SimUdpSocket, type TopologySpec, type TransportAddress, type World } from '../sim/index.js';
+import { createWorld, type Host, type SimUdpSocket, type TopologySpec, type World } from '../sim/index.js';
+import { formatAddress, parseTransportAddress, type TransportAddress } from '../io/index.js';
 import { ANSWERER, OFFERER, STUN_SERVER, TURN_ROUTES, TURN_SERVER, cellTopology, routeName, type MatrixCell, type Side } from './matrix-topology.js';
 import { RELAY_PROBE_PORT, decodeProbe, encodeProbe, probeTcp, startTcpReflector, startUdpReflector } from './oracle-probes.js';
 

@@ -11,7 +11,8 @@
  */
 
 import type { IceCandidate } from '../wire/ice-candidate.js';
-import { addressFamily, isIPv6LinkLocal } from './address.js';
+import { isIPv6LinkLocal } from './address.js';
+import { addressFamily } from '../io/address.js';
 import { baseKey, candidateAddressKey, isOwnBase, type LocalCandidate } from './candidate.js';
 import { pairPriorityFor, type IceRole } from './priority.js';
 

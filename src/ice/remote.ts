@@ -14,9 +14,9 @@
  * - New remote candidates get TURN permissions on every relayed base (RFC
  *   8656 §9), as libwebrtc's TurnPort creates one per remote address.
  */
-import { formatEndpoint } from '../stun/trace.js';
+import { formatAddress } from '../io/address.js';
 import { parseCandidate, type IceCandidate } from '../wire/ice-candidate.js';
-import { addressFamily } from './address.js';
+import { addressFamily } from '../io/address.js';
 import type { Step } from './agent-context.js';
 import { newGeneration } from './agent-context.js';
 import type { RemoteCandidateInput } from './agent-types.js';
@@ -87,7 +87,7 @@ function addRemote(step: Step, candidate: IceCandidate, event: 'added' | 'resolv
     event,
     type: candidate.type,
     transport: candidate.transport,
-    address: formatEndpoint(candidate),
+    address: formatAddress(candidate),
     priority: candidate.priority,
     foundation: candidate.foundation,
     ...(name !== undefined ? { reason: `${name} resolved by mDNS` } : existing !== undefined ? { reason: 'replaces the peer-reflexive candidate of that address (RFC 8445 §7.3.1.3)' } : {}),
@@ -97,7 +97,7 @@ function addRemote(step: Step, candidate: IceCandidate, event: 'added' | 'resolv
 }
 
 function drop(step: Step, candidate: IceCandidate, reason: string): void {
-  step.record('ice.candidate', { side: 'remote', event: 'dropped', type: candidate.type, transport: candidate.transport, address: `${candidate.address}:${candidate.port}`, priority: candidate.priority, foundation: candidate.foundation, reason });
+  step.record('ice.candidate', { side: 'remote', event: 'dropped', type: candidate.type, transport: candidate.transport, address: formatAddress(candidate), priority: candidate.priority, foundation: candidate.foundation, reason });
 }
 
 function isCurrentRemote(step: Step, ufrag: string): boolean {

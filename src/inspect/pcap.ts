@@ -40,7 +40,8 @@
  *   segment, so one datagram's copies are easy to pair up in Wireshark.
  */
 import { writeFileSync } from 'node:fs';
-import type { Hop, Protocol, TraceRecord, TraceRecordOf } from '../sim/index.js';
+import type { Hop, TraceRecord, TraceRecordOf } from '../sim/index.js';
+import type { Protocol } from '../io/index.js';
 
 export interface PcapOptions {
   /** 'segments' (default): one frame per link segment crossed; 'delivered': one per delivered datagram, as received. */

@@ -3,7 +3,8 @@
  * world saw (and the RFC 4787 mapping behaviour they reveal), and which
  * datagrams got through, or where and why they died.
  */
-import { NETWORK_PROFILES, isNetworkProfileName, parseTransportAddress, scopeOf, type MappingBehaviour, type ScenarioRun, type SendOutcome } from '../sim/index.js';
+import { NETWORK_PROFILES, isNetworkProfileName, scopeOf, type MappingBehaviour, type ScenarioRun, type SendOutcome } from '../sim/index.js';
+import { parseTransportAddress } from '../io/index.js';
 
 export interface MappingObservation {
   /** Where the datagram was sent. */

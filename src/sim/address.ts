@@ -1,21 +1,12 @@
 /**
- * IPv4 addresses, subnets and transport addresses (ip:port).
+ * IPv4 addresses and subnets, as the simulated world lays out its realms.
+ * Transport addresses (ip:port) are the IO contract's (src/io/address.ts).
  *
  * Addresses travel as dotted-quad strings (what a trace reader wants to see)
  * and are turned into 32-bit numbers only for subnet arithmetic.
  */
 
-/** An IP address and port: a socket's "transport address" in RFC 8445's words. */
-export interface TransportAddress {
-  readonly address: string;
-  readonly port: number;
-}
-
-export type Protocol = 'udp' | 'tcp';
-
-export class AddressError extends Error {
-  override readonly name = 'AddressError';
-}
+import { AddressError } from '../io/address.js';
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
@@ -104,27 +95,4 @@ export function scopeOf(ip: string): AddressScope {
   if (subnetContains(SHARED_ADDRESS_SPACE, ip)) return 'shared';
   if (NOT_ROUTABLE.some((s) => subnetContains(s, ip))) return 'special';
   return 'public';
-}
-
-export function isValidPort(port: number): boolean {
-  return Number.isInteger(port) && port >= 0 && port <= 65535;
-}
-
-export function formatAddress(a: TransportAddress): string {
-  return `${a.address}:${a.port}`;
-}
-
-/** Parses "a.b.c.d:port". */
-export function parseTransportAddress(text: string): TransportAddress {
-  const i = text.lastIndexOf(':');
-  const address = text.slice(0, i);
-  const port = Number(text.slice(i + 1));
-  if (i < 0 || !isIPv4(address) || !isValidPort(port) || text.slice(i + 1) === '') {
-    throw new AddressError(`not an ip:port transport address: ${JSON.stringify(text)}`);
-  }
-  return { address, port };
-}
-
-export function sameAddress(a: TransportAddress, b: TransportAddress): boolean {
-  return a.address === b.address && a.port === b.port;
 }

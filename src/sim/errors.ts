@@ -36,14 +36,3 @@ export class TopologyError extends Error {
     );
   }
 }
-
-/** A socket call that a real stack would refuse (EADDRINUSE, EADDRNOTAVAIL, use after close, ...). */
-export class SocketError extends Error {
-  override readonly name = 'SocketError';
-  constructor(
-    readonly code: 'EADDRINUSE' | 'EADDRNOTAVAIL' | 'EINVAL' | 'ECLOSED' | 'ENOTCONN',
-    message: string,
-  ) {
-    super(`${code}: ${message}`);
-  }
-}

@@ -7,7 +7,7 @@
  * A firewall sits on a host (its own traffic) or on a NAT (traffic crossing it;
  * there, the flow is remembered by its external addresses).
  */
-import { formatAddress, type Protocol, type TransportAddress } from './address.js';
+import { formatAddress, type Protocol, type TransportAddress } from '../io/address.js';
 import type { VirtualClock } from './clock.js';
 import { isObject, isPositiveDuration, unknownFields, type Problem } from './plain-data.js';
 

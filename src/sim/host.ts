@@ -2,9 +2,10 @@
  * A host: one or more interfaces, UDP sockets, TCP listeners and connections,
  * and maybe a firewall of its own.
  */
-import { formatAddress, isIPv4, isValidPort, subnetContains, type Protocol, type TransportAddress } from './address.js';
+import { isIPv4, subnetContains } from './address.js';
+import { formatAddress, isValidPort, type Protocol, type TransportAddress } from '../io/address.js';
 import type { VirtualClock } from './clock.js';
-import { SocketError } from './errors.js';
+import { TransportError } from '../io/errors.js';
 import type { Firewall } from './firewall.js';
 import type { Attachment, Network, NetworkNode, Packet, SegmentFlag } from './network.js';
 import type { SeededRandom } from './random.js';
@@ -83,7 +84,7 @@ export class Host implements NetworkNode, UdpSocketOwner, StreamOwner {
 
   connectTcp(remote: TransportAddress, options: BindOptions = {}): SimTcpConnection {
     if (!isIPv4(remote.address) || !isValidPort(remote.port) || remote.port === 0) {
-      throw new SocketError('EINVAL', `cannot connect to ${JSON.stringify(remote)}: not an IPv4 address and a port 1-65535`);
+      throw new TransportError('EINVAL', `cannot connect to ${JSON.stringify(remote)}: not an IPv4 address and a port 1-65535`);
     }
     const bound = this.checkBindAddress(options.address);
     const port = this.choosePort(options.port, (p) => !this.listeners.has(p) && !this.tcpPortsInUse.has(p), 'tcp');
@@ -183,7 +184,7 @@ export class Host implements NetworkNode, UdpSocketOwner, StreamOwner {
   private checkBindAddress(address: string | undefined): string {
     const chosen = address ?? ANY;
     if (chosen !== ANY && !this.addresses.includes(chosen)) {
-      throw new SocketError('EADDRNOTAVAIL', `${this.id} has no address ${chosen} (it has ${this.addresses.join(', ')})`);
+      throw new TransportError('EADDRNOTAVAIL', `${this.id} has no address ${chosen} (it has ${this.addresses.join(', ')})`);
     }
     return chosen;
   }
@@ -195,8 +196,8 @@ export class Host implements NetworkNode, UdpSocketOwner, StreamOwner {
 
   private choosePort(requested: number | undefined, free: (port: number) => boolean, protocol: Protocol): number {
     if (requested !== undefined && requested !== 0) {
-      if (!isValidPort(requested)) throw new SocketError('EINVAL', `port must be an integer 0-65535, got ${requested}`);
-      if (!free(requested)) throw new SocketError('EADDRINUSE', `${protocol} port ${requested} is already in use on ${this.id}`);
+      if (!isValidPort(requested)) throw new TransportError('EINVAL', `port must be an integer 0-65535, got ${requested}`);
+      if (!free(requested)) throw new TransportError('EADDRINUSE', `${protocol} port ${requested} is already in use on ${this.id}`);
       return requested;
     }
     const [low, high] = EPHEMERAL_PORTS;
@@ -205,7 +206,7 @@ export class Host implements NetworkNode, UdpSocketOwner, StreamOwner {
       if (free(port)) return port;
     }
     for (let port = low; port <= high; port++) if (free(port)) return port;
-    throw new SocketError('EADDRINUSE', `no ephemeral ${protocol} port left on ${this.id}`);
+    throw new TransportError('EADDRINUSE', `no ephemeral ${protocol} port left on ${this.id}`);
   }
 
   private track(connection: SimTcpConnection): void {

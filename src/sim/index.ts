@@ -14,7 +14,7 @@ export * from './random.js';
 export { SimTcpConnection, SimTcpListener, CONNECT_TIMEOUT_MS, SYN_RETRANSMIT_DELAYS_MS } from './stream.js';
 export * from './topology.js';
 export * from './trace.js';
-export type * from './transport.js';
+export type * from '../io/transport.js';
 export { SimUdpSocket } from './udp.js';
 export * from './world.js';
 export * from './scenario.js';

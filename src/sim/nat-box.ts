@@ -3,7 +3,7 @@
  * an outside attachment (its external address on the realm above), a
  * translation table (nat.ts) and, maybe, a firewall at its edge.
  */
-import { formatAddress, sameAddress } from './address.js';
+import { formatAddress, sameAddress } from '../io/address.js';
 import type { Firewall } from './firewall.js';
 import type { NatTable } from './nat.js';
 import { dstTextOf, readdress, srcTextOf, type Attachment, type Network, type NetworkNode, type Packet } from './network.js';

@@ -5,7 +5,7 @@
  * die. This file is the NAT's brain only (sans-IO): the world feeds it packets'
  * addresses and applies its verdicts.
  */
-import { formatAddress, type Protocol, type TransportAddress } from './address.js';
+import { formatAddress, type Protocol, type TransportAddress } from '../io/address.js';
 import type { TimerHandle, VirtualClock } from './clock.js';
 import { isPositiveDuration, unknownFields, type Problem } from './plain-data.js';
 import type { SeededRandom } from './random.js';

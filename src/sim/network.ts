@@ -10,7 +10,8 @@
  * on the realm is delivered to its owner; an address outside the LAN's subnet
  * goes to the LAN's gateway (its NAT); anything else has no route.
  */
-import { formatAddress, subnetContains, type Protocol, type Subnet, type TransportAddress } from './address.js';
+import { subnetContains, type Subnet } from './address.js';
+import { formatAddress, type Protocol, type TransportAddress } from '../io/address.js';
 import type { VirtualClock } from './clock.js';
 import { TCP_OVERHEAD, UDP_OVERHEAD, type Link } from './link.js';
 import { toHex, type DropReason, type Hop, type Trace, type TraceKinds } from './trace.js';

@@ -10,9 +10,10 @@
  * Parsing is strict: a broken scenario file is refused with a `ScenarioError`
  * that lists every problem and where it is, never half-run.
  */
-import { formatAddress, parseTransportAddress, type TransportAddress } from './address.js';
+import { formatAddress, parseTransportAddress, type TransportAddress } from '../io/address.js';
 import { isObject } from './plain-data.js';
-import { SocketError, TopologyError, type TopologyIssue } from './errors.js';
+import { TopologyError, type TopologyIssue } from './errors.js';
+import { TransportError } from '../io/errors.js';
 import { resolveTopology, type TopologyPlan, type TopologySpec } from './topology.js';
 import type { TraceRecordOf } from './trace.js';
 import { World, type WorldOptions } from './world.js';
@@ -235,7 +236,7 @@ export function runScenario(scenario: Scenario, options: WorldOptions = {}): Sce
         play(step);
       } catch (e) {
         // A step the world refuses (a port already bound, say) ends the run with the step named.
-        if (e instanceof SocketError || e instanceof RangeError) throw new ScenarioError(scenario.name, [{ path: `script[${i}]`, code: 'malformed', message: e.message }]);
+        if (e instanceof TransportError || e instanceof RangeError) throw new ScenarioError(scenario.name, [{ path: `script[${i}]`, code: 'malformed', message: e.message }]);
         throw e;
       }
     });

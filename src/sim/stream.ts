@@ -8,12 +8,12 @@
  * was not answered in 15 s fails. NATs and firewalls see every segment, so they
  * keep per-connection state like real ones (RFC 5382).
  */
-import { formatAddress, type TransportAddress } from './address.js';
+import { formatAddress, type TransportAddress } from '../io/address.js';
 import type { VirtualClock } from './clock.js';
-import { SocketError } from './errors.js';
+import { TransportError } from '../io/errors.js';
 import type { DropReason } from './trace.js';
 import type { SegmentFlag } from './network.js';
-import type { StreamState, StreamTransport } from './transport.js';
+import type { StreamState, StreamTransport } from '../io/transport.js';
 
 export const SYN_RETRANSMIT_DELAYS_MS = [1_000, 2_000, 4_000] as const;
 export const CONNECT_TIMEOUT_MS = 15_000;
@@ -63,8 +63,8 @@ export class SimTcpConnection implements StreamTransport {
   // ---- the StreamTransport API -----------------------------------------------
 
   write(data: Uint8Array): void {
-    if (this.current === 'closed' || this.endQueued) throw new SocketError('ENOTCONN', `write on closed connection ${this.describe()}`);
-    if (!(data instanceof Uint8Array)) throw new SocketError('EINVAL', 'write needs a Uint8Array');
+    if (this.current === 'closed' || this.endQueued) throw new TransportError('ENOTCONN', `write on closed connection ${this.describe()}`);
+    if (!(data instanceof Uint8Array)) throw new TransportError('EINVAL', 'write needs a Uint8Array');
     if (data.byteLength === 0) return;
     if (this.current === 'connecting') this.queued.push(data.slice());
     else this.sendData(data.slice());

@@ -11,7 +11,7 @@
  * so STUN transactions, ICE checks and signaling messages land in the same,
  * still fully typed, trace.
  */
-import type { Protocol } from './address.js';
+import type { Protocol } from '../io/address.js';
 
 /** Why a packet went no further. */
 export type DropReason =

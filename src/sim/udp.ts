@@ -1,7 +1,8 @@
 /** A simulated UDP socket: the `DatagramTransport` of the simulated world. */
-import { formatAddress, isIPv4, isValidPort, type TransportAddress } from './address.js';
-import { SocketError } from './errors.js';
-import type { DatagramTransport } from './transport.js';
+import { isIPv4 } from './address.js';
+import { formatAddress, isValidPort, type TransportAddress } from '../io/address.js';
+import { TransportError } from '../io/errors.js';
+import type { DatagramTransport } from '../io/transport.js';
 
 /** What a socket needs from its host (kept narrow so sockets do not see the whole host). */
 export interface UdpSocketOwner {
@@ -30,10 +31,10 @@ export class SimUdpSocket implements DatagramTransport {
   }
 
   send(data: Uint8Array, to: TransportAddress): void {
-    if (this.isClosed) throw new SocketError('ECLOSED', `send on closed socket ${formatAddress(this.local)} of ${this.owner.id}`);
-    if (!(data instanceof Uint8Array)) throw new SocketError('EINVAL', 'send needs a Uint8Array');
+    if (this.isClosed) throw new TransportError('ECLOSED', `send on closed socket ${formatAddress(this.local)} of ${this.owner.id}`);
+    if (!(data instanceof Uint8Array)) throw new TransportError('EINVAL', 'send needs a Uint8Array');
     if (!isIPv4(to.address) || !isValidPort(to.port) || to.port === 0) {
-      throw new SocketError('EINVAL', `cannot send to ${JSON.stringify(to)}: not an IPv4 address and a port 1-65535`);
+      throw new TransportError('EINVAL', `cannot send to ${JSON.stringify(to)}: not an IPv4 address and a port 1-65535`);
     }
     this.owner.sendUdp(this, data.slice(), to);
   }

@@ -2,7 +2,7 @@
  * A world: a validated topology brought to life on one virtual clock, one
  * seeded random source and one trace.
  */
-import { formatAddress } from './address.js';
+import { formatAddress } from '../io/address.js';
 import { VirtualClock, type RunOptions, type RunResult } from './clock.js';
 import { Firewall, type FirewallPolicy } from './firewall.js';
 import { Host } from './host.js';

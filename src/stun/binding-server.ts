@@ -26,8 +26,8 @@
  * Garbage never throws: the decoder returns errors as values.
  */
 import { assign, createActor, enqueueActions, fromCallback, setup, type Actor, type EventObject } from 'xstate';
-import type { TransportAddress } from '../sim/address.js';
-import type { DatagramTransport, StreamTransport } from '../sim/transport.js';
+import type { TransportAddress } from '../io/address.js';
+import type { DatagramTransport, StreamTransport } from '../io/transport.js';
 import { bytesToHex } from '../wire/hex.js';
 import type { StunAttribute } from '../wire/stun/attribute-types.js';
 import { verifyFingerprint } from '../wire/stun/fingerprint.js';
@@ -35,8 +35,9 @@ import { HEADER_LENGTH, MAGIC_COOKIE, StunMethod, decodeMessageType, methodName,
 import { decodeStunMessage, encodeStunMessage, type StunMessage } from '../wire/stun/message.js';
 import { createErrorResponse, createSuccessResponse, createUnknownAttributesResponse } from '../wire/stun/responses.js';
 import { StreamFramer } from '../wire/stream-framer.js';
-import type { StunClock } from './environment.js';
-import { formatEndpoint, tracing, type StunTrace } from './trace.js';
+import type { Clock } from '../io/clock.js';
+import { tracing, type StunTrace } from './trace.js';
+import { formatAddress } from '../io/address.js';
 
 export const DEFAULT_STUN_SOFTWARE = 'rtc-machines';
 
@@ -86,7 +87,7 @@ export function answerBinding(bytes: Uint8Array, from: TransportAddress, options
     const reason = `Bad Request: ${describeType(message)} is not served here, only Binding`.slice(0, MAX_REASON);
     return errorAnswer(createErrorResponse(message, 400, { reason }), options, 400);
   }
-  const mapped = { family: from.address.includes(':') ? ('IPv6' as const) : ('IPv4' as const), address: from.address, port: from.port };
+  const mapped = { address: from.address, port: from.port };
   const response = createSuccessResponse(message, [{ type: 'XOR-MAPPED-ADDRESS', value: mapped }, ...trailer(options)]);
   return { kind: 'answer', response, bytes: encodeStunMessage(response), mapped: { address: from.address, port: from.port } };
 }
@@ -231,10 +232,10 @@ export const stunBindingServerMachine = setup({
         transaction: bytesToHex(response.transactionId),
         method: methodName(response.method) ?? `0x${response.method.toString(16).padStart(3, '0')}`,
         class: response.class === 'success-response' ? 'success-response' : 'error-response',
-        from: formatEndpoint(event.local),
-        to: formatEndpoint(event.from),
+        from: formatAddress(event.local),
+        to: formatAddress(event.from),
         ...(error !== undefined ? { code: error.value.code, reason: error.value.reason } : {}),
-        ...(decision.mapped !== undefined ? { mapped: formatEndpoint(decision.mapped) } : {}),
+        ...(decision.mapped !== undefined ? { mapped: formatAddress(decision.mapped) } : {}),
         ...withAgent(context),
       });
     },
@@ -242,7 +243,7 @@ export const stunBindingServerMachine = setup({
       const decision = decisionOf(context, event);
       if (decision?.kind !== 'ignore' || event.type !== 'message') return;
       const transaction = decision.transactionId === undefined ? {} : { transaction: bytesToHex(decision.transactionId) };
-      context.trace?.record('stun.ignore', { from: formatEndpoint(event.from), to: formatEndpoint(event.local), reason: decision.reason, ...transaction, ...withAgent(context) });
+      context.trace?.record('stun.ignore', { from: formatAddress(event.from), to: formatAddress(event.local), reason: decision.reason, ...transaction, ...withAgent(context) });
     },
     countAnswered: assign({ answered: ({ context }) => context.answered + 1 }),
     countIgnored: assign({ ignored: ({ context }) => context.ignored + 1 }),
@@ -287,7 +288,7 @@ export type StunBindingServerActor = Actor<typeof stunBindingServerMachine>;
 
 export interface BindingServerStartOptions {
   /** The actor's clock (the server sets no timers; given for symmetry with the client). */
-  readonly clock?: Pick<StunClock, 'setTimeout' | 'clearTimeout'>;
+  readonly clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
 }
 
 /** Creates and starts a Binding server; `actor.send({ type: 'connection', stream })` hands it TCP connections. */

@@ -13,11 +13,11 @@
  * In the real world, the same without `clock` (real timers) and `random` (crypto).
  */
 import { createActor, toPromise } from 'xstate';
-import type { TransportAddress } from '../wire/stun/attribute-types.js';
+import type { TransportAddress } from '../io/address.js';
 import { findAttribute, type StunAttribute } from '../wire/stun/attribute-types.js';
 import { StunMethod } from '../wire/stun/header.js';
 import type { StunMessage } from '../wire/stun/message.js';
-import type { StunClock } from './environment.js';
+import type { Clock } from '../io/clock.js';
 import { stunTransactionMachine, type StunRequest, type StunTransactionActor, type StunTransactionInput, type StunTransactionOutcome } from './transaction.js';
 
 export interface BindingRequestOptions {
@@ -46,7 +46,7 @@ export function mappedAddress(response: StunMessage): TransportAddress | undefin
 
 export interface StunRunOptions {
   /** The actor's clock: a VirtualClock in the simulator; real timers by default. */
-  readonly clock?: Pick<StunClock, 'setTimeout' | 'clearTimeout'>;
+  readonly clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
 }
 
 /** Creates and starts a transaction actor. */

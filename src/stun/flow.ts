@@ -15,8 +15,8 @@
  * Several transactions (and a TURN client's ChannelData handling) can share
  * one flow: each subscribes with `onMessage` and picks out its own.
  */
-import type { TransportAddress } from '../sim/address.js';
-import type { DatagramTransport, StreamTransport } from '../sim/transport.js';
+import type { TransportAddress } from '../io/address.js';
+import type { DatagramTransport, StreamTransport } from '../io/transport.js';
 import { StreamFramer } from '../wire/stream-framer.js';
 import type { StunTransportKind } from './trace.js';
 

@@ -6,8 +6,10 @@
  * The node-only parts (NodeUdpTransport, NodeTcpTransport, NodeTcpListener)
  * import node:dgram / node:net; everything else runs anywhere.
  */
-export { cryptoRandom, realClock, type RandomSource, type StunClock } from './environment.js';
-export { formatEndpoint, type StunOutcomeKind, type StunTrace, type StunTransportKind } from './trace.js';
+export { realClock, type Clock } from '../io/clock.js';
+export { cryptoRandom, type RandomSource } from '../io/random.js';
+export { type StunOutcomeKind, type StunTrace, type StunTransportKind } from './trace.js';
+export { formatAddress } from '../io/address.js';
 export { DEFAULT_STUN_TIMING, StunTimingError, resolveTiming, transmissionSchedule, type StunTiming, type TransmissionSchedule } from './rto.js';
 export { datagramFlow, streamFlow, type StunFlow } from './flow.js';
 export { checkResponse, type ResponseVerdict } from './response-check.js';
@@ -31,8 +33,8 @@ export {
   type BindingServerOptions,
   type StunBindingServerActor,
 } from './binding-server.js';
-export { TransportError, type TransportErrorCode } from './transport-error.js';
-export { NodeUdpTransport, bindUdp, type UdpBindOptions } from './node-udp.js';
+export { TransportError, type TransportErrorCode } from '../io/errors.js';
+export { NodeUdpTransport, bindUdp, type UdpBindOptions } from '../io/node/udp.js';
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   NodeTcpListener,
@@ -41,4 +43,4 @@ export {
   listenTcp,
   type TcpConnectOptions,
   type TcpListenOptions,
-} from './node-tcp.js';
+} from '../io/node/tcp.js';

@@ -9,7 +9,7 @@
  * transaction id in hex, addresses as "ip:port", the method by its RFC name.
  */
 import type { Trace } from '../sim/trace.js';
-import type { TransportAddress } from '../sim/address.js';
+import type { TransportAddress } from '../io/address.js';
 
 /** Fields every client-side record shares. */
 interface TransactionFields {
@@ -124,7 +124,3 @@ export function tracing<T extends { readonly wanted?: boolean }>(trace: T | unde
   return trace !== undefined && trace.wanted !== false;
 }
 
-/** "ip:port", with brackets around an IPv6 address (RFC 3986 §3.2.2). */
-export function formatEndpoint(address: TransportAddress): string {
-  return address.address.includes(':') ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
-}

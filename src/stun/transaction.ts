@@ -25,16 +25,17 @@
  * rather than "timeout".
  */
 import { assign, setup, type Actor, type ActorRef, type Snapshot } from 'xstate';
-import type { TransportAddress } from '../sim/address.js';
+import type { TransportAddress } from '../io/address.js';
 import { bytesToHex } from '../wire/hex.js';
 import { findAttribute, type StunAttribute } from '../wire/stun/attribute-types.js';
 import { TRANSACTION_ID_LENGTH, methodName } from '../wire/stun/header.js';
 import { decodeStunMessage, encodeStunMessage, type DecodedStunMessage } from '../wire/stun/message.js';
-import { cryptoRandom, type RandomSource } from './environment.js';
+import { cryptoRandom, type RandomSource } from '../io/random.js';
 import type { StunFlow } from './flow.js';
 import { checkResponse, type ResponseVerdict } from './response-check.js';
 import { resolveTiming, transmissionSchedule, type StunTiming, type TransmissionSchedule } from './rto.js';
-import { formatEndpoint, tracing, type StunTrace, type StunTransportKind } from './trace.js';
+import { tracing, type StunTrace, type StunTransportKind } from './trace.js';
+import { formatAddress } from '../io/address.js';
 
 /** The request to send: a method and its attributes (MESSAGE-INTEGRITY and FINGERPRINT are computed where they stand). */
 export interface StunRequest {
@@ -170,7 +171,7 @@ function isVerdict(kind: ResponseVerdict['verdict']) {
 
 function mappedOf(message: DecodedStunMessage): string | undefined {
   const mapped = findAttribute(message, 'XOR-MAPPED-ADDRESS') ?? findAttribute(message, 'MAPPED-ADDRESS');
-  return mapped === undefined ? undefined : formatEndpoint(mapped.value);
+  return mapped === undefined ? undefined : formatAddress(mapped.value);
 }
 
 function base(context: TransactionContext): OutcomeBase {
@@ -227,7 +228,7 @@ export const stunTransactionMachine = setup({
     transmit: ({ context, self }) => transmit(context, self),
     traceTransmission: ({ context }) => {
       if (!tracing(context.trace)) return;
-      const common = { transaction: hexOf(context), method: context.method, ...withAgent(context), from: formatEndpoint(context.flow.local), to: formatEndpoint(context.flow.remote) };
+      const common = { transaction: hexOf(context), method: context.method, ...withAgent(context), from: formatAddress(context.flow.local), to: formatAddress(context.flow.remote) };
       if (context.transmissions === 1) {
         context.trace?.record('stun.request', { ...common, class: 'request', transport: context.transport, attempt: 1 });
       } else {
@@ -246,7 +247,7 @@ export const stunTransactionMachine = setup({
       if (!tracing(context.trace) || (event.type !== 'stun.message' && event.type !== 'stun.garbled')) return;
       const verdict = event.type === 'stun.message' ? verdictOf(context, event.message) : undefined;
       const reason = event.type === 'stun.garbled' ? `undecodable: ${event.reason}` : verdict?.verdict === 'discard' ? verdict.reason : 'not an answer';
-      context.trace?.record('stun.discard', { transaction: hexOf(context), method: context.method, ...withAgent(context), from: formatEndpoint(event.from), to: formatEndpoint(context.flow.local), reason });
+      context.trace?.record('stun.discard', { transaction: hexOf(context), method: context.method, ...withAgent(context), from: formatAddress(event.from), to: formatAddress(context.flow.local), reason });
     },
     settleAnswer: assign({
       outcome: ({ context, event }): StunTransactionOutcome | undefined => {
@@ -280,7 +281,7 @@ export const stunTransactionMachine = setup({
       const trace = context.trace;
       if (outcome === undefined || !tracing(trace)) return;
       const common = { transaction: hexOf(context), method: context.method, ...withAgent(context) };
-      const to = formatEndpoint(context.flow.remote);
+      const to = formatAddress(context.flow.remote);
       switch (outcome.kind) {
         case 'success':
         case 'error': {
@@ -288,8 +289,8 @@ export const stunTransactionMachine = setup({
           trace.record('stun.response', {
             ...common,
             class: outcome.response.class === 'success-response' ? 'success-response' : 'error-response',
-            from: formatEndpoint(outcome.from),
-            to: formatEndpoint(context.flow.local),
+            from: formatAddress(outcome.from),
+            to: formatAddress(context.flow.local),
             transmissions: outcome.transmissions,
             outcome: outcome.kind,
             ...(outcome.kind === 'error' ? { code: outcome.code, reason: outcome.reason } : {}),

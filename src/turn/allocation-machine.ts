@@ -19,15 +19,15 @@
  * the machine is the same in the simulator and on real sockets.
  */
 import { enqueueActions, fromCallback, setup, type ActorRefFrom, type EventObject } from 'xstate';
-import type { TransportAddress } from '../sim/address.js';
-import type { DatagramTransport } from '../sim/transport.js';
-import type { RandomSource } from '../stun/environment.js';
+import type { TransportAddress } from '../io/address.js';
+import type { DatagramTransport } from '../io/transport.js';
+import type { RandomSource } from '../io/random.js';
 import { StunMethod } from '../wire/stun/header.js';
 import { encodeStunMessage, type DecodedStunMessage } from '../wire/stun/message.js';
 import type { ChannelData } from '../wire/turn/channel-data.js';
 import { decideAllocationRequest } from './allocation-requests.js';
 import { judgeChannelData, judgePeerDatagram, judgeSend, type ToPeer } from './allocation-relay.js';
-import { familyOf, hasPermission, type AllocationState, type ChannelBinding } from './allocation-state.js';
+import { hasPermission, type AllocationState, type ChannelBinding } from './allocation-state.js';
 import type { ResponseCredentials } from './server-auth.js';
 import { encodeClientChannelData } from './server-channels.js';
 import { CHANNEL_LIFETIME_S, PERMISSION_LIFETIME_S, type ResolvedServerConfig } from './server-config.js';
@@ -243,7 +243,7 @@ export const allocationMachine = setup({
                 class: 'indication',
                 transactionId: input.random.bytes(12),
                 attributes: [
-                  { type: 'XOR-PEER-ADDRESS', value: { family: familyOf(event.from.address), address: event.from.address, port: event.from.port } },
+                  { type: 'XOR-PEER-ADDRESS', value: { address: event.from.address, port: event.from.port } },
                   { type: 'DATA', value: event.data },
                 ],
               });
@@ -298,10 +298,10 @@ export const allocationMachine = setup({
   context: ({ input }) => {
     const relayed = { address: input.relay.local.address, port: input.relay.local.port };
     const attributes = [
-      { type: 'XOR-RELAYED-ADDRESS' as const, value: { family: familyOf(relayed.address), ...relayed } },
+      { type: 'XOR-RELAYED-ADDRESS' as const, value: relayed },
       { type: 'LIFETIME' as const, value: input.lifetimeSeconds },
       ...(input.reservationToken !== undefined ? [{ type: 'RESERVATION-TOKEN' as const, value: input.reservationToken }] : []),
-      { type: 'XOR-MAPPED-ADDRESS' as const, value: { family: familyOf(input.link.client.address), ...input.link.client } },
+      { type: 'XOR-MAPPED-ADDRESS' as const, value: input.link.client },
     ];
     return {
       input,

@@ -9,7 +9,7 @@
  * to a peer"). A channel binding alone does not do: a ChannelData message for
  * a bound channel whose permission has lapsed is dropped too.
  */
-import type { TransportAddress } from '../sim/address.js';
+import type { TransportAddress } from '../io/address.js';
 import { findAttribute } from '../wire/stun/attribute-types.js';
 import type { DecodedStunMessage } from '../wire/stun/message.js';
 import type { ChannelData } from '../wire/turn/channel-data.js';

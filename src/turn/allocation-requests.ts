@@ -7,11 +7,12 @@
  * Both CreatePermission and ChannelBind are all or nothing: when any peer is
  * refused, no permission is installed or refreshed.
  */
-import type { TransportAddress } from '../sim/address.js';
-import { AddressFamily, findAttribute, findAttributes, type StunAttribute } from '../wire/stun/attribute-types.js';
+import { formatAddress } from '../io/address.js';
+import { addressFamily, sameAddress, type TransportAddress } from '../io/address.js';
+import { FamilyOctet, findAttribute, findAttributes, type StunAttribute } from '../wire/stun/attribute-types.js';
 import { StunMethod } from '../wire/stun/header.js';
 import type { DecodedStunMessage } from '../wire/stun/message.js';
-import { channelByNumber, channelByPeer, familyOf, peerProblem, sameEndpoint, type AllocationState } from './allocation-state.js';
+import { channelByNumber, channelByPeer, peerProblem, type AllocationState } from './allocation-state.js';
 import { isBindableChannel } from './server-channels.js';
 import { grantedLifetime, type ResolvedServerConfig } from './server-config.js';
 
@@ -49,7 +50,7 @@ export function decideAllocationRequest(message: DecodedStunMessage, state: Allo
 function decideRefresh(message: DecodedStunMessage, state: AllocationState, config: Config): AllocationRequestDecision {
   const family = findAttribute(message, 'REQUESTED-ADDRESS-FAMILY');
   if (family !== undefined) {
-    const relayedFamily = familyOf(state.relayed.address) === 'IPv4' ? AddressFamily.IPv4 : AddressFamily.IPv6;
+    const relayedFamily = addressFamily(state.relayed.address) === 'IPv4' ? FamilyOctet.IPv4 : FamilyOctet.IPv6;
     if (family.value !== relayedFamily) {
       return { kind: 'error', code: 443, detail: `REQUESTED-ADDRESS-FAMILY 0x${family.value.toString(16)} is not the allocation's family` };
     }
@@ -88,12 +89,12 @@ function decideChannelBind(message: DecodedStunMessage, state: AllocationState, 
   if (peerAttribute.port === 0) return { kind: 'error', code: 400, detail: 'a channel cannot be bound to port 0' };
   const peer: TransportAddress = { address: peerAttribute.address, port: peerAttribute.port };
   const bound = channelByNumber(state, channel, at);
-  if (bound !== undefined && !sameEndpoint(bound.peer, peer)) {
-    return { kind: 'error', code: 400, detail: `channel 0x${channel.toString(16)} is bound to ${bound.peer.address}:${bound.peer.port}, not ${peer.address}:${peer.port}` };
+  if (bound !== undefined && !sameAddress(bound.peer, peer)) {
+    return { kind: 'error', code: 400, detail: `channel 0x${channel.toString(16)} is bound to ${formatAddress(bound.peer)}, not ${formatAddress(peer)}` };
   }
   const other = channelByPeer(state, peer, at);
   if (other !== undefined && other !== channel) {
-    return { kind: 'error', code: 400, detail: `peer ${peer.address}:${peer.port} is bound to channel 0x${other.toString(16)}, not 0x${channel.toString(16)}` };
+    return { kind: 'error', code: 400, detail: `peer ${formatAddress(peer)} is bound to channel 0x${other.toString(16)}, not 0x${channel.toString(16)}` };
   }
   const problem = peerProblem(peerAttribute, state.relayed, config.peers);
   if (problem !== undefined) return { kind: 'error', ...problem };

@@ -9,7 +9,7 @@
  * but judging by the instant as well means a datagram that arrives at that
  * very instant is refused whichever of the two events the clock runs first.
  */
-import type { TransportAddress } from '../sim/address.js';
+import { addressFamily, sameAddress, type TransportAddress } from '../io/address.js';
 import type { PeerPolicy } from './server-peer-policy.js';
 
 export interface ChannelBinding {
@@ -42,17 +42,9 @@ export function channelByNumber(state: AllocationState, channel: number, at: num
 /** The live channel bound to exactly this peer transport address, if any. */
 export function channelByPeer(state: AllocationState, peer: TransportAddress, at: number): number | undefined {
   for (const [channel, binding] of state.channels) {
-    if (at < binding.expiresAt && sameEndpoint(binding.peer, peer)) return channel;
+    if (at < binding.expiresAt && sameAddress(binding.peer, peer)) return channel;
   }
   return undefined;
-}
-
-export function sameEndpoint(a: TransportAddress, b: TransportAddress): boolean {
-  return a.address === b.address && a.port === b.port;
-}
-
-export function familyOf(address: string): 'IPv4' | 'IPv6' {
-  return address.includes(':') ? 'IPv6' : 'IPv4';
 }
 
 /**
@@ -62,12 +54,13 @@ export function familyOf(address: string): 'IPv4' | 'IPv6' {
  * it (§9.1, §21.3). Undefined when it may.
  */
 export function peerProblem(
-  peer: { readonly family: 'IPv4' | 'IPv6'; readonly address: string },
+  peer: TransportAddress,
   relayed: TransportAddress,
   policy: PeerPolicy,
 ): { readonly code: 403 | 443; readonly detail: string } | undefined {
-  if (peer.family !== familyOf(relayed.address)) {
-    return { code: 443, detail: `peer ${peer.address} is ${peer.family} but the relayed address ${relayed.address} is ${familyOf(relayed.address)}` };
+  const family = addressFamily(peer.address);
+  if (family !== addressFamily(relayed.address)) {
+    return { code: 443, detail: `peer ${peer.address} is ${family} but the relayed address ${relayed.address} is ${addressFamily(relayed.address)}` };
   }
   const verdict = policy.verdict(peer.address);
   if (!verdict.allowed) return { code: 403, detail: `relaying to ${peer.address} is forbidden: ${verdict.reason}` };

@@ -4,7 +4,7 @@
  * verdict on its outcome (computed once per outcome), and the records and
  * notifications that say what happened.
  */
-import { cryptoRandom, type RandomSource } from '../stun/environment.js';
+import { cryptoRandom, type RandomSource } from '../io/random.js';
 import type { StunTransactionInput, StunTransactionOutcome } from '../stun/transaction.js';
 import type { TraceKinds } from '../sim/trace.js';
 import { buildRequest, judgeOutcome, readAllocation, readLifetime, type Attempt, type ClientAuth, type TurnRequestPurpose } from './client-requests.js';

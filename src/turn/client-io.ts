@@ -15,14 +15,14 @@
  * connection) is reported as closed.
  */
 import { fromCallback } from 'xstate';
-import type { TransportAddress } from '../sim/address.js';
-import type { RandomSource } from '../stun/environment.js';
+import { addressFamily, sameAddress, type TransportAddress } from '../io/address.js';
+import type { RandomSource } from '../io/random.js';
 import type { StunFlow } from '../stun/flow.js';
 import { demultiplex } from '../wire/demux.js';
 import { TRANSACTION_ID_LENGTH, StunMethod, decodeMessageType } from '../wire/stun/header.js';
 import { decodeStunMessage, encodeStunMessage } from '../wire/stun/message.js';
 import { decodeChannelData, encodeChannelData } from '../wire/turn/channel-data.js';
-import { readDataIndication, wireAddress } from './client-requests.js';
+import { readDataIndication } from './client-requests.js';
 
 export type ClientIoEvent =
   | { readonly type: 'io.data-indication'; readonly peer: TransportAddress; readonly data: Uint8Array }
@@ -42,7 +42,7 @@ export const clientIo = fromCallback<ClientIoCommand, ClientIoInput>(({ input, r
   const back = (event: ClientIoEvent) => sendBack(event);
   const stream = flow.transport === 'tcp';
   const offMessage = flow.onMessage((bytes, from) => {
-    if (!stream && !sameEndpoint(from, flow.remote)) return;
+    if (!stream && !sameAddress(from, flow.remote)) return;
     const event = inbound(bytes, from, stream);
     if (event !== undefined) back(event);
   });
@@ -80,9 +80,6 @@ function inbound(bytes: Uint8Array, from: TransportAddress, stream: boolean): Cl
   return { type: 'io.data-indication', peer: data.peer, data: data.data.slice() };
 }
 
-function sameEndpoint(a: TransportAddress, b: TransportAddress): boolean {
-  return a.port === b.port && a.address === b.address;
-}
 
 /** A Send indication (RFC 8656 §11.1): XOR-PEER-ADDRESS and DATA; indications carry no credentials. */
 export function encodeSendIndication(peer: TransportAddress, data: Uint8Array, random: RandomSource): Uint8Array {
@@ -91,7 +88,7 @@ export function encodeSendIndication(peer: TransportAddress, data: Uint8Array, r
     class: 'indication',
     transactionId: random.bytes(TRANSACTION_ID_LENGTH),
     attributes: [
-      { type: 'XOR-PEER-ADDRESS', value: wireAddress(peer) },
+      { type: 'XOR-PEER-ADDRESS', value: peer },
       { type: 'DATA', value: data },
     ],
   });

@@ -12,10 +12,10 @@
  *
  * Node-only: it imports src/stun's node transports.
  */
-import type { TransportAddress } from '../sim/address.js';
+import type { TransportAddress } from '../io/address.js';
 import { datagramFlow, streamFlow, type StunFlow } from '../stun/flow.js';
-import { NodeTcpTransport } from '../stun/node-tcp.js';
-import { NodeUdpTransport } from '../stun/node-udp.js';
+import { NodeTcpTransport } from '../io/node/tcp.js';
+import { NodeUdpTransport } from '../io/node/udp.js';
 import type { TurnClientActor } from './client-machine.js';
 import { startTurnClient } from './client-run.js';
 import type { TurnClientInput } from './client-types.js';

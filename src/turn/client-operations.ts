@@ -18,7 +18,7 @@
  *   ChannelData is mapped back through the channel number. ChannelData on a
  *   channel the client never asked for is dropped.
  */
-import type { TransportAddress } from '../sim/address.js';
+import type { TransportAddress } from '../io/address.js';
 import type { StunTransactionOutcome } from '../stun/transaction.js';
 import { WireEncodeError } from '../wire/errors.js';
 import { tracing } from '../stun/trace.js';

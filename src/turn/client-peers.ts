@@ -9,7 +9,7 @@
  * those of its peers that are still wanted, and not kept alive by a bound
  * channel's ChannelBind refreshes, go again in one request.
  */
-import type { TransportAddress } from '../sim/address.js';
+import type { TransportAddress } from '../io/address.js';
 import { CHANNEL_NUMBER_MAX, CHANNEL_NUMBER_MIN, isValidChannelNumber } from '../wire/turn/channel-data.js';
 import type { Attempt, TurnRequestPurpose } from './client-requests.js';
 import { endpointOf } from './client-trace.js';

@@ -17,9 +17,9 @@
  * `close()` releases the allocation (RFC 8656 §8.1); the transport is closed
  * too once the client has ended for any reason.
  */
-import type { TransportAddress } from '../sim/address.js';
-import type { DatagramTransport } from '../sim/transport.js';
-import { TransportError } from '../stun/transport-error.js';
+import type { TransportAddress } from '../io/address.js';
+import type { DatagramTransport } from '../io/transport.js';
+import { TransportError } from '../io/errors.js';
 import type { TurnClientActor } from './client-machine.js';
 import { invalidPeer } from './client-requests.js';
 

@@ -19,13 +19,12 @@
  * - any other error response, no answer, or an answer that cannot be used:
  *   failure, described by code and reason.
  */
-import type { TransportAddress } from '../sim/address.js';
+import type { TransportAddress } from '../io/address.js';
 import type { StunRequest } from '../stun/transaction.js';
 import type { StunTransactionOutcome } from '../stun/transaction.js';
 import { TRANSPORT_UDP, findAttribute, findAttributes, type StunAttribute } from '../wire/stun/attribute-types.js';
-import type { TransportAddress as WireAddress } from '../wire/stun/attribute-types.js';
 import { longTermKey } from '../wire/stun/credentials.js';
-import { parseIPv4, parseIPv6 } from '../wire/ip.js';
+import { parseIPv4, parseIPv6 } from '../io/ip.js';
 import { StunMethod } from '../wire/stun/header.js';
 import type { DecodedStunMessage } from '../wire/stun/message.js';
 import type { RequestFailure, TurnAllocation } from './client-types.js';
@@ -80,10 +79,10 @@ export function buildRequest(purpose: TurnRequestPurpose, auth: ClientAuth, soft
       if (purpose.lifetime !== undefined) attributes.push({ type: 'LIFETIME', value: purpose.lifetime });
       break;
     case 'permission':
-      for (const peer of purpose.peers) attributes.push({ type: 'XOR-PEER-ADDRESS', value: wireAddress(peer) });
+      for (const peer of purpose.peers) attributes.push({ type: 'XOR-PEER-ADDRESS', value: peer });
       break;
     case 'channel':
-      attributes.push({ type: 'CHANNEL-NUMBER', value: purpose.channel }, { type: 'XOR-PEER-ADDRESS', value: wireAddress(purpose.peer) });
+      attributes.push({ type: 'CHANNEL-NUMBER', value: purpose.channel }, { type: 'XOR-PEER-ADDRESS', value: purpose.peer });
       break;
   }
   if (software !== undefined) attributes.push({ type: 'SOFTWARE', value: software });
@@ -168,7 +167,7 @@ export function readAllocation(response: DecodedStunMessage): { ok: true; alloca
   }
   if (lifetime === 0) return { ok: false, failure: { reason: 'the Allocate success response grants LIFETIME 0', outcome: 'unusable-response' } };
   const mapped = findAttribute(response, 'XOR-MAPPED-ADDRESS')?.value;
-  return { ok: true, allocation: { relayed: plainAddress(relayed), lifetime, ...(mapped !== undefined ? { mapped: plainAddress(mapped) } : {}) } };
+  return { ok: true, allocation: { relayed: relayed, lifetime, ...(mapped !== undefined ? { mapped: mapped } : {}) } };
 }
 
 /**
@@ -189,7 +188,7 @@ export function readDataIndication(message: DecodedStunMessage): { ok: true; pee
   const data = findAttribute(message, 'DATA')?.value;
   const peer = peers[0]?.value;
   if (peer === undefined || data === undefined) return { ok: false, reason: 'a Data indication without XOR-PEER-ADDRESS and DATA (RFC 8656 §11.4)' };
-  return { ok: true, peer: plainAddress(peer), data };
+  return { ok: true, peer: peer, data };
 }
 
 /**
@@ -205,12 +204,3 @@ export function invalidPeer(peer: TransportAddress): string | undefined {
   return undefined;
 }
 
-/** A transport address as the wire's address attributes want it. */
-export function wireAddress(address: TransportAddress): WireAddress {
-  return { family: address.address.includes(':') ? 'IPv6' : 'IPv4', address: address.address, port: address.port };
-}
-
-/** A transport address without the wire's family field. */
-export function plainAddress(address: WireAddress | TransportAddress): TransportAddress {
-  return { address: address.address, port: address.port };
-}

@@ -16,13 +16,13 @@
  *     const result = await allocationOf(client);
  */
 import { createActor } from 'xstate';
-import type { StunClock } from '../stun/environment.js';
+import type { Clock } from '../io/clock.js';
 import { turnClientMachine, type TurnClientActor } from './client-machine.js';
 import type { TurnAllocation, TurnClientEnd, TurnClientInput } from './client-types.js';
 
 export interface TurnClientRunOptions {
   /** The actor's clock: the simulator's VirtualClock; real timers by default. */
-  readonly clock?: Pick<StunClock, 'setTimeout' | 'clearTimeout'>;
+  readonly clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
 }
 
 /** Creates and starts a TURN client actor; the Allocate goes at once. */

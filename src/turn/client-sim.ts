@@ -12,7 +12,7 @@
  * Only types come from src/sim (ARCHITECTURE.md: layer 2 depends on sim for
  * types only); the world itself is handed in.
  */
-import type { TransportAddress } from '../sim/address.js';
+import type { TransportAddress } from '../io/address.js';
 import type { SimTcpConnection } from '../sim/stream.js';
 import type { SimUdpSocket } from '../sim/udp.js';
 import type { World } from '../sim/world.js';

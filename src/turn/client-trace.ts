@@ -13,9 +13,9 @@
  * Fields are plain JSON: addresses as "ip:port", a permission's peer as a
  * bare IP (a permission ignores the port, RFC 8656 §9), lifetimes in seconds.
  */
-import type { TransportAddress } from '../sim/address.js';
+import type { TransportAddress } from '../io/address.js';
 import type { Trace } from '../sim/trace.js';
-import { formatEndpoint } from '../stun/trace.js';
+import { formatAddress } from '../io/address.js';
 
 /** How relayed data travelled between this client and its server (RFC 8656 §11, §12). */
 export type TurnClientFraming = 'send-indication' | 'data-indication' | 'channel-data';
@@ -92,5 +92,5 @@ export type TurnClientTrace = Pick<Trace, 'record'> & { readonly wanted?: boolea
 
 /** "ip:port". */
 export function endpointOf(address: TransportAddress): string {
-  return formatEndpoint(address);
+  return formatAddress(address);
 }

@@ -8,8 +8,8 @@
  * *channel bindings* (per peer transport address, §12), the allocation's
  * *lifetime* (§7).
  */
-import type { TransportAddress } from '../sim/address.js';
-import type { RandomSource } from '../stun/environment.js';
+import type { TransportAddress } from '../io/address.js';
+import type { RandomSource } from '../io/random.js';
 import type { StunFlow } from '../stun/flow.js';
 import type { StunTiming } from '../stun/rto.js';
 import type { StunOutcomeKind } from '../stun/trace.js';

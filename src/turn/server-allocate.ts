@@ -19,7 +19,7 @@
  * What needs server state (the reservation token's validity, 508; the quota,
  * 486; binding a relay port, 508) is the server's to check next.
  */
-import { AddressFamily, AttributeType, TRANSPORT_UDP, findAttribute, type StunAttribute } from '../wire/stun/attribute-types.js';
+import { FamilyOctet, AttributeType, TRANSPORT_UDP, findAttribute, type StunAttribute } from '../wire/stun/attribute-types.js';
 import type { DecodedStunMessage } from '../wire/stun/message.js';
 import { bytesToHex } from '../wire/hex.js';
 import { grantedLifetime, type ResolvedServerConfig } from './server-config.js';
@@ -68,8 +68,8 @@ export function planAllocate(message: DecodedStunMessage, config: Pick<ResolvedS
   if (token !== undefined && family !== undefined) {
     return { ok: false, code: 400, detail: 'RESERVATION-TOKEN and REQUESTED-ADDRESS-FAMILY together (RFC 8656 §7.2)' };
   }
-  if (family !== undefined && family.value !== AddressFamily.IPv4) {
-    const what = family.value === AddressFamily.IPv6 ? 'IPv6' : `family 0x${family.value.toString(16).padStart(2, '0')}`;
+  if (family !== undefined && family.value !== FamilyOctet.IPv4) {
+    const what = family.value === FamilyOctet.IPv6 ? 'IPv6' : `family 0x${family.value.toString(16).padStart(2, '0')}`;
     return { ok: false, code: 440, detail: `REQUESTED-ADDRESS-FAMILY ${what}: this server relays on IPv4 only` };
   }
   return {

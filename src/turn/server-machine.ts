@@ -22,9 +22,9 @@
  * stops listening; the sockets given in are the caller's to close.
  */
 import { enqueueActions, fromCallback, setup, type ActorRefFrom, type EventObject } from 'xstate';
-import type { TransportAddress } from '../sim/address.js';
-import type { DatagramTransport, StreamTransport } from '../sim/transport.js';
-import type { RandomSource } from '../stun/environment.js';
+import type { TransportAddress } from '../io/address.js';
+import type { DatagramTransport, StreamTransport } from '../io/transport.js';
+import type { RandomSource } from '../io/random.js';
 import { bytesToHex } from '../wire/hex.js';
 import { StreamFramer } from '../wire/stream-framer.js';
 import { allocationMachine, type AllocationEnded } from './allocation-machine.js';

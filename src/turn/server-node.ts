@@ -12,10 +12,11 @@
  * Node-only: it imports src/stun's node transports.
  */
 import { createActor } from 'xstate';
-import type { TransportAddress } from '../sim/address.js';
-import { cryptoRandom, realClock } from '../stun/environment.js';
-import { NodeTcpListener } from '../stun/node-tcp.js';
-import { NodeUdpTransport } from '../stun/node-udp.js';
+import type { TransportAddress } from '../io/address.js';
+import { realClock } from '../io/clock.js';
+import { cryptoRandom } from '../io/random.js';
+import { NodeTcpListener } from '../io/node/tcp.js';
+import { NodeUdpTransport } from '../io/node/udp.js';
 import type { TurnServerConfig } from './server-config.js';
 import { turnServerMachine, type TurnServerActor } from './server-machine.js';
 import { relayBinder, type RelayBinderLogic } from './server-relay.js';

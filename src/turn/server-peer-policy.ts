@@ -11,7 +11,7 @@
  * when it is in `allow` (or `allow` is empty) and not in `deny`. A bare
  * address is a prefix of its full length.
  */
-import { parseIPv4, parseIPv6 } from '../wire/ip.js';
+import { parseIPv4, parseIPv6 } from '../io/ip.js';
 
 export interface PeerPolicySpec {
   /** When non-empty, only peers inside one of these prefixes are allowed. */

@@ -17,7 +17,7 @@
  * sockets that arrive afterwards are closed, never leaked.
  */
 import { fromCallback, type CallbackActorLogic, type EventObject } from 'xstate';
-import type { DatagramTransport } from '../sim/transport.js';
+import type { DatagramTransport } from '../io/transport.js';
 
 /** Binds one UDP socket on the relay address: port 0 for any free port, else exactly that port (throwing or rejecting when it is taken). */
 export type BindRelaySocket = (port: number) => DatagramTransport | PromiseLike<DatagramTransport>;

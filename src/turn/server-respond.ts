@@ -8,7 +8,7 @@
  * MESSAGE-INTEGRITY ... computed using the same key"), and FINGERPRINT, which
  * must be last (§14.7) and lets a client on a shared port tell STUN apart.
  */
-import type { TransportAddress } from '../sim/address.js';
+import type { TransportAddress } from '../io/address.js';
 import { bytesToHex } from '../wire/hex.js';
 import type { StunAttribute } from '../wire/stun/attribute-types.js';
 import { methodName } from '../wire/stun/header.js';

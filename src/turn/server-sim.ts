@@ -12,9 +12,9 @@
  * types only); the world itself is handed in.
  */
 import { createActor } from 'xstate';
-import type { TransportAddress } from '../sim/address.js';
+import type { TransportAddress } from '../io/address.js';
 import type { Host } from '../sim/host.js';
-import type { DatagramTransport } from '../sim/transport.js';
+import type { DatagramTransport } from '../io/transport.js';
 import type { World } from '../sim/world.js';
 import type { TurnServerConfig } from './server-config.js';
 import { turnServerMachine, type TurnServerActor } from './server-machine.js';

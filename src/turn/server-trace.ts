@@ -14,9 +14,9 @@
  * while the allocation lives, and carries its 5-tuple (client, server,
  * transport) when it is created.
  */
-import type { TransportAddress } from '../sim/address.js';
+import type { TransportAddress } from '../io/address.js';
 import type { Trace } from '../sim/trace.js';
-import { formatEndpoint } from '../stun/trace.js';
+import { formatAddress } from '../io/address.js';
 
 /** The transport between client and server (RFC 8656 §3.1): UDP, or TCP with framing. */
 export type TurnTransportKind = 'udp' | 'tcp';
@@ -134,5 +134,5 @@ export type TurnTrace = Pick<Trace, 'record'> & { readonly wanted?: boolean };
 
 /** "ip:port" of an address, as every TURN record writes it. */
 export function endpoint(address: TransportAddress): string {
-  return formatEndpoint(address);
+  return formatAddress(address);
 }

@@ -27,8 +27,9 @@
  * that would not parse back is a programming error, so it throws.
  */
 
+import type { AddressFamily } from '../io/address.js';
 import type { WireDecodeError } from './errors.js';
-import { parseIPv4, parseIPv6 } from './ip.js';
+import { parseIPv4, parseIPv6 } from '../io/ip.js';
 
 /** RFC 8445 §5.1.1: host, server-reflexive, peer-reflexive, relayed. */
 export type CandidateType = 'host' | 'srflx' | 'prflx' | 'relay';
@@ -306,10 +307,10 @@ export function candidateExtension(candidate: IceCandidate, name: string): strin
 }
 
 /** What kind of connection address: RFC 8839 §5.1 tells IPv6 from IPv4 by the colon. */
-export function connectionAddressKind(address: string): 'ipv4' | 'ipv6' | 'fqdn' | null {
-  if (address.includes(':')) return parseIPv6(address) === null ? null : 'ipv6';
-  if (/^[0-9.]+$/.test(address)) return parseIPv4(address) === null ? null : 'ipv4';
-  return FQDN.test(address) ? 'fqdn' : null;
+export function connectionAddressKind(address: string): AddressFamily | 'FQDN' | null {
+  if (address.includes(':')) return parseIPv6(address) === null ? null : 'IPv6';
+  if (/^[0-9.]+$/.test(address)) return parseIPv4(address) === null ? null : 'IPv4';
+  return FQDN.test(address) ? 'FQDN' : null;
 }
 
 // ---- fields ----

@@ -29,7 +29,7 @@ export {
   type WireEncodeErrorCode,
 } from './errors.js';
 export { bytesToHex, hexToBytes, type HexParseResult } from './hex.js';
-export { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from './ip.js';
+export { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../io/ip.js';
 export {
   CandidateFormatError,
   END_OF_CANDIDATES,

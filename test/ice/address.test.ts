@@ -1,12 +1,13 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { addressFamily, addressPrecedence, canonicalAddress, isIPv6LinkLocal, transportAddressKey } from '../../src/ice/address.js';
+import { addressPrecedence, canonicalAddress, isIPv6LinkLocal, transportAddressKey } from '../../src/ice/address.js';
+import { addressFamily } from '../../src/io/address.js';
 
 describe('addresses for ICE', () => {
   it.each([
-    ['192.0.2.1', 'ipv4'],
-    ['2001:db8::1', 'ipv6'],
-    ['::ffff:192.0.2.1', 'ipv6'],
+    ['192.0.2.1', 'IPv4'],
+    ['2001:db8::1', 'IPv6'],
+    ['::ffff:192.0.2.1', 'IPv6'],
     ['7ed80530-036e-4e54-966d-aad7a3aa3bf6.local', undefined],
     ['10.0.0', undefined],
   ] as const)('%s is %s', (address, family) => expect(addressFamily(address)).toBe(family));

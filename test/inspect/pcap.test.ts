@@ -34,7 +34,7 @@ const answer = (req: StunMessage, from: { address: string; port: number }): Uint
       method: req.method,
       class: 'success-response',
       transactionId: req.transactionId,
-      attributes: [{ type: 'XOR-MAPPED-ADDRESS', value: { family: 'IPv4', address: from.address, port: from.port } }, { type: 'MESSAGE-INTEGRITY' }, { type: 'FINGERPRINT' }],
+      attributes: [{ type: 'XOR-MAPPED-ADDRESS', value: { address: from.address, port: from.port } }, { type: 'MESSAGE-INTEGRITY' }, { type: 'FINGERPRINT' }],
     },
     { key: KEY },
   );

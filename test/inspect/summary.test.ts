@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
 import { inferMapping } from '../../src/inspect/summary.js';
-import { createWorld, MAPPING_BEHAVIOURS, formatAddress } from '../../src/sim/index.js';
+import { createWorld, MAPPING_BEHAVIOURS } from '../../src/sim/index.js';
+import { formatAddress } from '../../src/io/index.js';
 
 describe('inferMapping', () => {
   it('needs two observations', () => {

@@ -1,20 +1,8 @@
 /** IPv4 addresses, subnets, transport addresses. */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import {
-  AddressError,
-  broadcastAddress,
-  formatAddress,
-  ipv4ToNumber,
-  isIPv4,
-  nthAddress,
-  numberToIPv4,
-  parseSubnet,
-  parseTransportAddress,
-  scopeOf,
-  subnetContains,
-  subnetSize,
-} from '../../src/sim/index.js';
+import { broadcastAddress, ipv4ToNumber, isIPv4, nthAddress, numberToIPv4, parseSubnet, scopeOf, subnetContains, subnetSize } from '../../src/sim/index.js';
+import { AddressError, formatAddress, parseTransportAddress } from '../../src/io/index.js';
 import { prop, runs } from './support.js';
 
 const u32 = fc.integer({ min: 0, max: 2 ** 32 - 1 });

@@ -1,15 +1,8 @@
 /** Firewalls: the presets on hosts and on NATs, stateful flows, and rule evaluation. */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import {
-  Firewall,
-  VirtualClock,
-  type FirewallPolicy,
-  type FirewallRule,
-  type HostSpec,
-  type Protocol,
-  type World,
-} from '../../src/sim/index.js';
+import { Firewall, VirtualClock, type FirewallPolicy, type FirewallRule, type HostSpec, type World } from '../../src/sim/index.js';
+import { type Protocol } from '../../src/io/index.js';
 import { addr, build, bytes, fate, lastPacketId, listen, prop, runs, SERVER_ADDRESSES, type Received } from './support.js';
 
 type Placement = 'host' | 'nat';

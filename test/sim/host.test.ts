@@ -1,7 +1,8 @@
 /** Hosts and their UDP sockets: binding, sending, receiving, and the errors a real stack gives. */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { EPHEMERAL_PORTS, SocketError, type SimUdpSocket, type World } from '../../src/sim/index.js';
+import { EPHEMERAL_PORTS, type SimUdpSocket, type World } from '../../src/sim/index.js';
+import { TransportError } from '../../src/io/index.js';
 import { addr, build, bytes, listen, prop, runs, SERVER_ADDRESSES } from './support.js';
 
 /** A host with two interfaces: one on a LAN, one on the internet. */
@@ -44,7 +45,7 @@ describe('binding', () => {
       }
       const conflict = open.some((s) => s.local.port === op.port && (s.local.address === ANY || op.address === ANY || s.local.address === op.address));
       if (conflict) {
-        expect(() => host.bindUdp({ port: op.port, address: op.address })).toThrow(expect.objectContaining({ name: 'SocketError', code: 'EADDRINUSE' }));
+        expect(() => host.bindUdp({ port: op.port, address: op.address })).toThrow(expect.objectContaining({ name: 'TransportError', code: 'EADDRINUSE' }));
       } else {
         const s = host.bindUdp({ port: op.port, address: op.address });
         expect(s.local).toEqual(addr(op.address, op.port));
@@ -64,7 +65,7 @@ describe('binding', () => {
     const host = multiHomed().host('m');
     expect(() => host.bindUdp({ address: '10.1.0.99' })).toThrow(expect.objectContaining({ code: 'EADDRNOTAVAIL' }));
     expect(() => host.bindUdp({ port: 70_000 })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
-    expect(() => host.bindUdp({ port: 1.5 })).toThrow(SocketError);
+    expect(() => host.bindUdp({ port: 1.5 })).toThrow(TransportError);
     const s = host.bindUdp({ port: 5000 });
     expect(() => host.bindUdp({ port: 5000 })).toThrow(expect.objectContaining({ code: 'EADDRINUSE' }));
     s.close();

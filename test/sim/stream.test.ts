@@ -1,7 +1,8 @@
 /** The minimal TCP: connect, accept, ordered data, end; refused, timeout, unreachable. */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { CONNECT_TIMEOUT_MS, SocketError, type LinkSpec, type NetworkProfileName, type SimTcpConnection, type World } from '../../src/sim/index.js';
+import { CONNECT_TIMEOUT_MS, type LinkSpec, type NetworkProfileName, type SimTcpConnection, type World } from '../../src/sim/index.js';
+import { TransportError } from '../../src/io/index.js';
 import { addr, build, bytes, prop, runs, SERVER_ADDRESSES } from './support.js';
 
 const seedArb = fc.integer({ min: 0, max: 2 ** 31 - 1 });
@@ -230,11 +231,11 @@ describe('failures', () => {
 });
 
 describe('misuse', () => {
-  test('writing after end, or something that is not bytes, is a SocketError; ending twice is harmless', () => {
+  test('writing after end, or something that is not bytes, is a TransportError; ending twice is harmless', () => {
     const world = build({ hosts: [{ id: 'alice' }, { id: 's0', address: SERVER_ADDRESSES[0] }] });
     world.host('s0').listenTcp({ port: 80 }, () => {});
     const c = world.host('alice').connectTcp(addr(SERVER_ADDRESSES[0], 80));
-    expect(() => c.write('text' as unknown as Uint8Array)).toThrow(SocketError);
+    expect(() => c.write('text' as unknown as Uint8Array)).toThrow(TransportError);
     c.end();
     c.end();
     expect(() => c.write(bytes(1))).toThrow(expect.objectContaining({ code: 'ENOTCONN' }));

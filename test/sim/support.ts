@@ -14,7 +14,8 @@
  */
 import fc from 'fast-check';
 import { test } from 'vitest';
-import { createWorld, type SimUdpSocket, type TopologySpec, type TransportAddress, type World, type WorldOptions } from '../../src/sim/index.js';
+import { createWorld, type SimUdpSocket, type TopologySpec, type World, type WorldOptions } from '../../src/sim/index.js';
+import { type TransportAddress } from '../../src/io/index.js';
 
 const seed = process.env.FC_SEED;
 const path = process.env.FC_PATH;

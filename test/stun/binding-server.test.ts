@@ -35,14 +35,14 @@ describe('answerBinding (RFC 8489 §6.3)', () => {
     const answer = decodedAnswer(request([{ type: 'FINGERPRINT' }]));
     expect(answer).toMatchObject({ method: StunMethod.Binding, class: 'success-response', transactionId: ID });
     expect(answer.attributes.map((a) => a.type)).toEqual(['XOR-MAPPED-ADDRESS', 'SOFTWARE', 'FINGERPRINT']);
-    expect(answer.attributes[0]).toEqual({ type: 'XOR-MAPPED-ADDRESS', value: { family: 'IPv4', ...CLIENT } });
+    expect(answer.attributes[0]).toEqual({ type: 'XOR-MAPPED-ADDRESS', value: { ...CLIENT } });
     expect(answer.attributes[1]).toEqual({ type: 'SOFTWARE', value: DEFAULT_STUN_SOFTWARE });
     expect(verifyFingerprint(answer).ok).toBe(true);
   });
 
   it('reports an IPv6 source as an IPv6 XOR-MAPPED-ADDRESS', () => {
     const answer = decodedAnswer(request(), { address: '2001:db8::1', port: 5000 });
-    expect(answer.attributes[0]).toEqual({ type: 'XOR-MAPPED-ADDRESS', value: { family: 'IPv6', address: '2001:db8::1', port: 5000 } });
+    expect(answer.attributes[0]).toEqual({ type: 'XOR-MAPPED-ADDRESS', value: { address: '2001:db8::1', port: 5000 } });
   });
 
   it('answers 420 listing unknown comprehension-required attributes, once each (RFC 8489 §6.3.1.1)', () => {
@@ -128,10 +128,10 @@ describe('the Binding server machine', () => {
 
     expect(inbox).toHaveLength(1);
     const answer = decodeStunMessage(inbox[0]!);
-    expect(answer.ok && answer.message.attributes[0]).toEqual({ type: 'XOR-MAPPED-ADDRESS', value: { family: 'IPv4', address: '203.0.113.5', port: 5000 } });
+    expect(answer.ok && answer.message.attributes[0]).toEqual({ type: 'XOR-MAPPED-ADDRESS', value: { address: '203.0.113.5', port: 5000 } });
     expect(answer.ok && answer.message.attributes[1]).toEqual({ type: 'SOFTWARE', value: 'test server' });
     const tcpAnswer = decodeStunMessage(Buffer.concat(tcpInbox));
-    expect(tcpAnswer.ok && tcpAnswer.message.attributes[0]).toEqual({ type: 'XOR-MAPPED-ADDRESS', value: { family: 'IPv4', address: '203.0.113.5', port: 5001 } });
+    expect(tcpAnswer.ok && tcpAnswer.message.attributes[0]).toEqual({ type: 'XOR-MAPPED-ADDRESS', value: { address: '203.0.113.5', port: 5001 } });
 
     expect(world.trace.ofKind('stun.ignore')).toMatchObject([{ from: '203.0.113.5:5000', to: '0.0.0.0:3478', agent: 'stun' }]);
     expect(world.trace.ofKind('stun.answer')).toMatchObject([

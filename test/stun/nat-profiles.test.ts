@@ -5,7 +5,8 @@
  * mappings that starts at the host's socket.
  */
 import { describe, expect, it } from 'vitest';
-import { NETWORK_PROFILES, NETWORK_PROFILE_NAMES, type NatBox, type Protocol, type TransportAddress, type World } from '../../src/sim/index.js';
+import { NETWORK_PROFILES, NETWORK_PROFILE_NAMES, type NatBox, type World } from '../../src/sim/index.js';
+import { type Protocol, type TransportAddress } from '../../src/io/index.js';
 import { bindingRequest, datagramFlow, mappedAddress, startStunTransaction, type StunTransactionOutcome } from '../../src/stun/index.js';
 import { SECOND_SERVER, STUN_SERVER, probeTcp, probeUdp, runToCompletion, serverWorld } from './support.js';
 

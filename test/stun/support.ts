@@ -6,7 +6,8 @@
  * Importing test/sim/support.ts configures fast-check (FC_SEED, FC_PATH, FC_NUM_RUNS); its
  * `prop` has the shape of @fast-check/vitest's `test.prop` without that module's import cost.
  */
-import { createWorld, type DatagramTransport, type HostSpec, type LinkSpec, type TransportAddress, type World } from '../../src/sim/index.js';
+import { createWorld, type HostSpec, type LinkSpec, type World } from '../../src/sim/index.js';
+import { type DatagramTransport, type TransportAddress } from '../../src/io/index.js';
 import {
   bindingRequest,
   datagramFlow,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assign, createActor, setup } from 'xstate';
-import { createWorld, type SimUdpSocket, type TransportAddress, type World } from '../../src/sim/index.js';
+import { createWorld, type SimUdpSocket, type World } from '../../src/sim/index.js';
+import { type TransportAddress } from '../../src/io/index.js';
 import {
   bindingRequest,
   datagramFlow,
@@ -37,7 +38,7 @@ function rogueWorld(answer: (request: DecodedStunMessage, from: TransportAddress
   return world;
 }
 
-const mapped = (from: TransportAddress): StunAttribute => ({ type: 'XOR-MAPPED-ADDRESS', value: { family: 'IPv4', ...from } });
+const mapped = (from: TransportAddress): StunAttribute => ({ type: 'XOR-MAPPED-ADDRESS', value: { ...from } });
 
 function sendTimes(world: World, host: string): number[] {
   return world.trace.ofKind('packet.send').filter((r) => r.host === host).map((r) => r.t);
@@ -84,7 +85,7 @@ describe('client transaction: matching and checking responses', () => {
     const { outcome, socket, at } = probeUdp(world, 'alice', STUN_SERVER);
     expect(outcome).toMatchObject({ kind: 'success', transmissions: 1, from: STUN_SERVER, authenticated: false });
     if (outcome.kind !== 'success') return;
-    expect(outcome.response.attributes.find((a) => a.type === 'XOR-MAPPED-ADDRESS')?.value).toEqual({ family: 'IPv4', address: '203.0.113.5', port: socket.local.port });
+    expect(outcome.response.attributes.find((a) => a.type === 'XOR-MAPPED-ADDRESS')?.value).toEqual({ address: '203.0.113.5', port: socket.local.port });
     expect(at).toBe(40); // two internet hops each way at 10 ms a link
   });
 

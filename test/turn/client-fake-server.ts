@@ -9,7 +9,8 @@
  * signed requests with the long-term key (RFC 8489 §9.2.4), and remembers
  * every request it saw.
  */
-import { createWorld, type SimUdpSocket, type TransportAddress, type World } from '../../src/sim/index.js';
+import { createWorld, type SimUdpSocket, type World } from '../../src/sim/index.js';
+import { type TransportAddress } from '../../src/io/index.js';
 import { datagramFlow } from '../../src/stun/index.js';
 import { startTurnClient, type TurnClientInput } from '../../src/turn/index.js';
 import {
@@ -152,8 +153,8 @@ export class FakeTurnServer {
     const omit = new Set(this.options.omit ?? []);
     if (request.method === StunMethod.Allocate) {
       const attributes: StunAttribute[] = [];
-      if (!omit.has('XOR-RELAYED-ADDRESS')) attributes.push({ type: 'XOR-RELAYED-ADDRESS', value: { family: 'IPv4', ...FAKE_RELAYED } });
-      if (!omit.has('XOR-MAPPED-ADDRESS')) attributes.push({ type: 'XOR-MAPPED-ADDRESS', value: { family: 'IPv4', address: from.address, port: from.port } });
+      if (!omit.has('XOR-RELAYED-ADDRESS')) attributes.push({ type: 'XOR-RELAYED-ADDRESS', value: { ...FAKE_RELAYED } });
+      if (!omit.has('XOR-MAPPED-ADDRESS')) attributes.push({ type: 'XOR-MAPPED-ADDRESS', value: { address: from.address, port: from.port } });
       if (!omit.has('LIFETIME')) attributes.push({ type: 'LIFETIME', value: lifetime });
       return attributes;
     }

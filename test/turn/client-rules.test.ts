@@ -249,7 +249,7 @@ describe('refused commands and dropped arrivals (errors are values)', () => {
       class: 'indication',
       transactionId: new Uint8Array(12),
       attributes: [
-        { type: 'XOR-PEER-ADDRESS', value: { family: 'IPv4', ...PEER } },
+        { type: 'XOR-PEER-ADDRESS', value: { ...PEER } },
         { type: 'DATA', value: text('hi') },
       ],
     });

@@ -16,7 +16,8 @@
  * - the same seed gives the same trace, byte for byte.
  */
 import { describe, expect, it } from 'vitest';
-import { createWorld, type NetworkProfileName, type TransportAddress, type World } from '../../src/sim/index.js';
+import { createWorld, type NetworkProfileName, type World } from '../../src/sim/index.js';
+import { type TransportAddress } from '../../src/io/index.js';
 import { bindingRequest, datagramFlow, mappedAddress, startBindingServer, startStunTransaction } from '../../src/stun/index.js';
 import { relayedTransport, startSimTurnClient, startSimTurnServer, type SimTurnServer, type TurnClientActor, type TurnClientInput, type TurnServerConfig } from '../../src/turn/index.js';
 import { collect, pattern, runUntil, text } from './client-support.js';
@@ -156,7 +157,7 @@ describe('the allocation as a socket (how ICE checks a relayed candidate)', () =
     runUntil(s.world, () => check.getSnapshot().status === 'done');
     const outcome = check.getSnapshot().output!;
     expect(outcome).toMatchObject({ kind: 'success', from: bob.srflx, transmissions: 1 });
-    expect(outcome.kind === 'success' && mappedAddress(outcome.response)).toEqual({ family: 'IPv4', ...allocation.relayed });
+    expect(outcome.kind === 'success' && mappedAddress(outcome.response)).toEqual({ ...allocation.relayed });
     expect(s.world.trace.ofKind('stun.request').at(-1)).toMatchObject({ method: 'Binding', from: `${allocation.relayed.address}:${allocation.relayed.port}` });
 
     expect(() => relayed.send(text('x'), { address: 'bob.local', port: 1 })).toThrow(/EINVAL/);

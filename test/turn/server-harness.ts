@@ -8,7 +8,8 @@
  * every property's number of runs.
  */
 import { fc } from '@fast-check/vitest';
-import { createWorld, type SimTcpConnection, type SimUdpSocket, type TransportAddress, type World } from '../../src/sim/index.js';
+import { createWorld, type SimTcpConnection, type SimUdpSocket, type World } from '../../src/sim/index.js';
+import { type TransportAddress } from '../../src/io/index.js';
 import {
   StreamFramer,
   StunMethod,
@@ -90,7 +91,7 @@ export class Peer {
 
 export const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const str = (b: Uint8Array): string => new TextDecoder().decode(b);
-export const xor = (address: string, port: number) => ({ family: 'IPv4' as const, address, port });
+export const xor = (address: string, port: number) => ({ address, port });
 
 /** What arrived at a client: STUN messages and ChannelData frames, in order. */
 export type Arrival = { readonly t: number } & (

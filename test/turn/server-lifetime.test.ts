@@ -39,7 +39,7 @@ describe('allocation lifetime', () => {
     expect(expiresAt).toBe(created!.t + 600_000);
 
     // Keep the permission alive so that only the allocation's lifetime decides.
-    world.clock.scheduleAt(expiresAt - 250_000, () => alice.sendRequest(0x008, [{ type: 'XOR-PEER-ADDRESS', value: { family: 'IPv4', address: peers[0]!.address.address, port: 0 } }]));
+    world.clock.scheduleAt(expiresAt - 250_000, () => alice.sendRequest(0x008, [{ type: 'XOR-PEER-ADDRESS', value: { address: peers[0]!.address.address, port: 0 } }]));
     arriveAt(world, peers[0]!, relayed, expiresAt - 1, 'just in time');
     arriveAt(world, peers[0]!, relayed, expiresAt, 'too late');
     world.runFor(700_000);

@@ -28,7 +28,8 @@
  */
 import { fc, test as prop } from '@fast-check/vitest';
 import { expect } from 'vitest';
-import type { TransportAddress, World } from '../../src/sim/index.js';
+import type { World } from '../../src/sim/index.js';
+import type { TransportAddress } from '../../src/io/index.js';
 import { StunMethod, TRANSPORT_UDP, bytesToHex, decodeChannelData, decodeStunMessage, findAttribute, hexToBytes } from '../../src/wire/index.js';
 import { Client, Peer, errorCode, relayedAddress, scene, text, xor } from './server-harness.js';
 

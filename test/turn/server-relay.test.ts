@@ -171,7 +171,7 @@ describe('refusals of CreatePermission and ChannelBind', () => {
     const { world, server } = scene();
     const alice = new Client(world, 'alice', server.address);
     alice.allocate();
-    const v6 = [{ type: 'XOR-PEER-ADDRESS' as const, value: { family: 'IPv6' as const, address: '2001:db8::1', port: 5000 } }];
+    const v6 = [{ type: 'XOR-PEER-ADDRESS' as const, value: { address: '2001:db8::1', port: 5000 } }];
     expect(errorCode(alice.request(StunMethod.CreatePermission, v6))).toBe(443);
     expect(errorCode(alice.request(StunMethod.ChannelBind, [{ type: 'CHANNEL-NUMBER', value: 0x4001 }, ...v6]))).toBe(443);
   });

@@ -72,7 +72,7 @@ describe('candidate lines of the real SDP corpus', () => {
     const all = lines.map((l) => parsed(l.line));
     const kinds = new Set(all.map((c) => `${c.type}/${c.transport}/${connectionAddressKind(c.address)}`));
     expect([...kinds].sort()).toEqual([
-      'host/tcp/fqdn', 'host/tcp/ipv4', 'host/udp/fqdn', 'host/udp/ipv4', 'relay/udp/ipv4', 'srflx/udp/ipv4',
+      'host/tcp/FQDN', 'host/tcp/IPv4', 'host/udp/FQDN', 'host/udp/IPv4', 'relay/udp/IPv4', 'srflx/udp/IPv4',
     ]);
     expect(new Set(all.map((c) => c.transportText ?? c.transport))).toEqual(new Set(['udp', 'tcp', 'UDP', 'TCP']));
   });
@@ -93,7 +93,7 @@ describe('parseCandidate: fields', () => {
   it('reads a Firefox ICE-TCP active candidate on an mDNS name, keeping "TCP" as written', () => {
     const c = parsed('candidate:5 1 TCP 2105524479 7321dd60-1149-4f0b-b213-7ac7d3129730.local 9 typ host tcptype active');
     expect(c).toMatchObject({ transport: 'tcp', transportText: 'TCP', tcpType: 'active', port: 9, extensions: [] });
-    expect(connectionAddressKind(c.address)).toBe('fqdn');
+    expect(connectionAddressKind(c.address)).toBe('FQDN');
   });
 
   it('reads IPv6 addresses as written, trickled ufrag and network-id extensions, and a TCP line without tcptype', () => {

@@ -21,12 +21,13 @@
  */
 
 import { WireEncodeError } from '../errors.js';
-import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../ip.js';
-import { AddressFamily, type TransportAddress } from './attribute-types.js';
+import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../../io/ip.js';
+import { addressFamily, type TransportAddress } from '../../io/address.js';
+import { FamilyOctet } from './attribute-types.js';
 
 /** Value length of an address attribute, by family. */
 export function addressValueLength(address: TransportAddress): number {
-  return address.family === 'IPv4' ? 8 : 20;
+  return addressFamily(address.address) === 'IPv6' ? 20 : 8;
 }
 
 /**
@@ -35,7 +36,8 @@ export function addressValueLength(address: TransportAddress): number {
  * plain ones.
  *
  * @throws WireEncodeError `invalid-port` unless 0 <= port <= 65535;
- *   `invalid-address` if the text is not an address of the stated family.
+ *   `invalid-address` if the text is not an IPv4 or IPv6 address (its family
+ *   is the text's: dotted quad IPv4, anything with a colon IPv6).
  */
 export function writeAddressValue(
   out: Uint8Array,
@@ -47,12 +49,13 @@ export function writeAddressValue(
   if (!Number.isInteger(port) || port < 0 || port > 0xffff) {
     throw new WireEncodeError('invalid-port', `port ${port} is not an integer from 0 to 65535`);
   }
-  const ip = address.family === 'IPv4' ? parseIPv4(address.address) : address.family === 'IPv6' ? parseIPv6(address.address) : null;
+  const family = addressFamily(address.address);
+  const ip = family === 'IPv4' ? parseIPv4(address.address) : family === 'IPv6' ? parseIPv6(address.address) : null;
   if (ip === null) {
-    throw new WireEncodeError('invalid-address', `'${address.address}' is not an ${String(address.family)} address`);
+    throw new WireEncodeError('invalid-address', `${JSON.stringify(address.address)} is not an IPv4 or IPv6 address`);
   }
   out[offset] = 0;
-  out[offset + 1] = address.family === 'IPv4' ? AddressFamily.IPv4 : AddressFamily.IPv6;
+  out[offset + 1] = family === 'IPv4' ? FamilyOctet.IPv4 : FamilyOctet.IPv6;
   const xPort = xorKey === null ? port : port ^ (((xorKey[0] as number) << 8) | (xorKey[1] as number));
   out[offset + 2] = xPort >>> 8;
   out[offset + 3] = xPort;
@@ -80,8 +83,8 @@ export function readAddressValue(
   }
   const family = bytes[offset + 1] as number;
   let ipLength: number;
-  if (family === AddressFamily.IPv4) ipLength = 4;
-  else if (family === AddressFamily.IPv6) ipLength = 16;
+  if (family === FamilyOctet.IPv4) ipLength = 4;
+  else if (family === FamilyOctet.IPv6) ipLength = 16;
   else {
     return {
       ok: false,
@@ -107,6 +110,6 @@ export function readAddressValue(
     ip = plain;
   }
   return ipLength === 4
-    ? { ok: true, value: { family: 'IPv4', address: formatIPv4(ip), port } }
-    : { ok: true, value: { family: 'IPv6', address: formatIPv6(ip), port } };
+    ? { ok: true, value: { address: formatIPv4(ip), port } }
+    : { ok: true, value: { address: formatIPv6(ip), port } };
 }

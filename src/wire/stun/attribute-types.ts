@@ -9,6 +9,8 @@
  * comprehension-optional: a receiver may ignore them.
  */
 
+import type { TransportAddress } from '../../io/address.js';
+
 export const AttributeType = {
   'MAPPED-ADDRESS': 0x0001,
   USERNAME: 0x0006,
@@ -57,15 +59,12 @@ export function isComprehensionRequired(type: number): boolean {
   return type < 0x8000;
 }
 
-/** A transport address: IP address as text (RFC 5952 form for IPv6) and port. */
-export interface TransportAddress {
-  readonly family: 'IPv4' | 'IPv6';
-  readonly address: string;
-  readonly port: number;
-}
-
-/** The Family octet of the address attributes and of REQUESTED-ADDRESS-FAMILY (RFC 8489 §14.1, RFC 8656 §18.8). */
-export const AddressFamily = { IPv4: 0x01, IPv6: 0x02 } as const;
+/**
+ * The Family octet of the address attributes and of REQUESTED-ADDRESS-FAMILY
+ * (RFC 8489 §14.1, RFC 8656 §18.8). An address value itself is the one
+ * `TransportAddress` (src/io/address.ts): its family follows from its text.
+ */
+export const FamilyOctet = { IPv4: 0x01, IPv6: 0x02 } as const;
 
 /** IANA "STUN Password Algorithms" (RFC 8489 §18.5). */
 export const PasswordAlgorithm = { MD5: 0x0001, 'SHA-256': 0x0002 } as const;
@@ -125,7 +124,7 @@ export type StunAttribute =
   | { readonly type: 'DATA'; readonly value: Uint8Array }
   | { readonly type: 'XOR-RELAYED-ADDRESS'; readonly value: TransportAddress }
   /**
-   * The Family octet as sent (0x01 IPv4, 0x02 IPv6, see {@link AddressFamily}). Kept as a number
+   * The Family octet as sent (0x01 IPv4, 0x02 IPv6, see {@link FamilyOctet}). Kept as a number
    * because a server answers an unknown family with 440, not 400 (RFC 8656 §7.2).
    */
   | { readonly type: 'REQUESTED-ADDRESS-FAMILY'; readonly value: number }

@@ -5,6 +5,7 @@
  * are run and their outcome included.
  */
 
+import { addressFamily } from '../../io/address.js';
 import { bytesToHex } from '../hex.js';
 import {
   PasswordAlgorithm,
@@ -114,7 +115,7 @@ function describeValue(a: StunAttribute): JsonValue {
     case 'ALTERNATE-SERVER':
     case 'XOR-PEER-ADDRESS':
     case 'XOR-RELAYED-ADDRESS':
-      return { family: a.value.family, address: a.value.address, port: a.value.port };
+      return { family: addressFamily(a.value.address) ?? 'unknown', address: a.value.address, port: a.value.port };
     case 'USERNAME':
     case 'REALM':
     case 'NONCE':

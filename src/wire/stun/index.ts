@@ -12,7 +12,7 @@ export {
   type StunMethodName,
 } from './header.js';
 export {
-  AddressFamily,
+  FamilyOctet,
   AttributeType,
   PasswordAlgorithm,
   TRANSPORT_UDP,
@@ -27,7 +27,6 @@ export {
   type PasswordAlgorithmEntry,
   type StunAttribute,
   type StunAttributeName,
-  type TransportAddress,
 } from './attribute-types.js';
 export {
   decodeStunMessage,

@@ -4,8 +4,9 @@
  * text is well-formed Unicode within the RFC limits.
  */
 
+import type { TransportAddress } from '../../../src/io/address.js';
 import { fc } from '@fast-check/vitest';
-import { formatIPv4, formatIPv6 } from '../../../src/wire/ip.js';
+import { formatIPv4, formatIPv6 } from '../../../src/io/ip.js';
 import {
   AttributeType,
   StunMethod,
@@ -13,15 +14,14 @@ import {
   type StunAttribute,
   type StunClass,
   type StunMessage,
-  type TransportAddress,
 } from '../../../src/wire/stun/index.js';
 
 export const transportAddress: fc.Arbitrary<TransportAddress> = fc.oneof(
   fc.record({ bytes: fc.uint8Array({ minLength: 4, maxLength: 4 }), port: fc.nat(0xffff) }).map(
-    ({ bytes, port }): TransportAddress => ({ family: 'IPv4', address: formatIPv4(bytes), port }),
+    ({ bytes, port }): TransportAddress => ({ address: formatIPv4(bytes), port }),
   ),
   fc.record({ bytes: fc.uint8Array({ minLength: 16, maxLength: 16 }), port: fc.nat(0xffff) }).map(
-    ({ bytes, port }): TransportAddress => ({ family: 'IPv6', address: formatIPv6(bytes), port }),
+    ({ bytes, port }): TransportAddress => ({ address: formatIPv6(bytes), port }),
   ),
 );
 

@@ -30,14 +30,14 @@ function roundTrip(attributes: StunAttribute[]): StunAttribute[] {
 describe('attribute layouts, byte for byte', () => {
   it.each<[string, StunAttribute, string]>([
     // RFC 5769 §2.2: 192.0.2.1:32853 under the vector's transaction id.
-    ['XOR-MAPPED-ADDRESS IPv4', { type: 'XOR-MAPPED-ADDRESS', value: { family: 'IPv4', address: '192.0.2.1', port: 32853 } }, '002000080001a147e112a643'],
+    ['XOR-MAPPED-ADDRESS IPv4', { type: 'XOR-MAPPED-ADDRESS', value: { address: '192.0.2.1', port: 32853 } }, '002000080001a147e112a643'],
     // RFC 5769 §2.3.
     [
       'XOR-MAPPED-ADDRESS IPv6',
-      { type: 'XOR-MAPPED-ADDRESS', value: { family: 'IPv6', address: '2001:db8:1234:5678:11:2233:4455:6677', port: 32853 } },
+      { type: 'XOR-MAPPED-ADDRESS', value: { address: '2001:db8:1234:5678:11:2233:4455:6677', port: 32853 } },
       '002000140002a1470113a9faa5d3f179bc25f4b5bed2b9d9',
     ],
-    ['MAPPED-ADDRESS', { type: 'MAPPED-ADDRESS', value: { family: 'IPv4', address: '192.0.2.1', port: 32853 } }, '0001000800018055c0000201'],
+    ['MAPPED-ADDRESS', { type: 'MAPPED-ADDRESS', value: { address: '192.0.2.1', port: 32853 } }, '0001000800018055c0000201'],
     ['ERROR-CODE 438', { type: 'ERROR-CODE', value: { code: 438, reason: 'Stale Nonce' } }, '0009000f000004265374616c65204e6f6e636500'],
     ['UNKNOWN-ATTRIBUTES, odd count padded', { type: 'UNKNOWN-ATTRIBUTES', value: [0x1234, 0x5678, 0x7fff] }, '000a0006123456787fff0000'],
     ['CHANNEL-NUMBER', { type: 'CHANNEL-NUMBER', value: 0x4001 }, '000c000440010000'],
@@ -62,8 +62,8 @@ describe('attribute layouts, byte for byte', () => {
 describe('TURN attributes in a message', () => {
   it('XOR-PEER-ADDRESS may repeat; findAttributes returns all, findAttribute the first', () => {
     const peers: StunAttribute[] = [
-      { type: 'XOR-PEER-ADDRESS', value: { family: 'IPv4', address: '198.51.100.1', port: 5000 } },
-      { type: 'XOR-PEER-ADDRESS', value: { family: 'IPv6', address: '2001:db8::1', port: 5001 } },
+      { type: 'XOR-PEER-ADDRESS', value: { address: '198.51.100.1', port: 5000 } },
+      { type: 'XOR-PEER-ADDRESS', value: { address: '2001:db8::1', port: 5001 } },
     ];
     const message = { attributes: roundTrip(peers) };
     expect(findAttributes(message, 'XOR-PEER-ADDRESS').map((a) => a.value.port)).toEqual([5000, 5001]);

@@ -127,8 +127,8 @@ describe('encodeStunMessage: typed errors for invalid input', () => {
   const cases: [string, () => unknown][] = [
     ['invalid-transaction-id', () => encodeStunMessage({ ...binding(), transactionId: new Uint8Array(11) })],
     ['invalid-method', () => encodeStunMessage({ ...binding(), method: 0x1000 })],
-    ['invalid-port', () => encodeStunMessage(binding([{ type: 'XOR-MAPPED-ADDRESS', value: { family: 'IPv4', address: '1.2.3.4', port: 65536 } }]))],
-    ['invalid-address', () => encodeStunMessage(binding([{ type: 'MAPPED-ADDRESS', value: { family: 'IPv4', address: '::1', port: 1 } }]))],
+    ['invalid-port', () => encodeStunMessage(binding([{ type: 'XOR-MAPPED-ADDRESS', value: { address: '1.2.3.4', port: 65536 } }]))],
+    ['invalid-address', () => encodeStunMessage(binding([{ type: 'MAPPED-ADDRESS', value: { address: '1.2.3', port: 1 } }]))],
     ['invalid-error-code', () => encodeStunMessage(binding([{ type: 'ERROR-CODE', value: { code: 299, reason: '' } }]))],
     ['invalid-integer', () => encodeStunMessage(binding([{ type: 'PRIORITY', value: -1 }]))],
     ['invalid-integer', () => encodeStunMessage(binding([{ type: 'ICE-CONTROLLING', value: 2n ** 64n }]))],

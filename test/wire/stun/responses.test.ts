@@ -59,7 +59,7 @@ describe('responses', () => {
 
   it('success responses keep method and transaction id', () => {
     const response = createSuccessResponse({ method: StunMethod.Binding, transactionId }, [
-      { type: 'XOR-MAPPED-ADDRESS', value: { family: 'IPv4', address: '203.0.113.5', port: 40000 } },
+      { type: 'XOR-MAPPED-ADDRESS', value: { address: '203.0.113.5', port: 40000 } },
     ]);
     expect(response).toMatchObject({ method: StunMethod.Binding, class: 'success-response', transactionId });
   });

@@ -13,14 +13,15 @@
  *   socket's 'error' event is always handled and becomes such a reason; it is
  *   never thrown from an event emitter.
  * - `write` after the connection closed, or after `end()`, throws a
- *   `TransportError` `ENOTCONN`, as the simulated one throws `SocketError`.
+ *   `TransportError` `ENOTCONN`, as the simulated one throws `TransportError`.
  *
  * Node-only.
  */
+import { formatAddress } from '../address.js';
 import { connect, createServer, isIP, type Server, type Socket } from 'node:net';
-import type { TransportAddress } from '../sim/address.js';
-import type { StreamState, StreamTransport } from '../sim/transport.js';
-import { TransportError, fromSystemError } from './transport-error.js';
+import type { TransportAddress } from '../address.js';
+import type { StreamState, StreamTransport } from '../transport.js';
+import { TransportError, fromSystemError } from '../errors.js';
 
 /** As the simulator's TCP: a connection whose SYN is not answered in 15 s fails (sim/stream.ts CONNECT_TIMEOUT_MS). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
@@ -108,7 +109,7 @@ export class NodeTcpTransport implements StreamTransport {
   }
 
   write(data: Uint8Array): void {
-    if (this.current === 'closed' || this.ended) throw new TransportError('ENOTCONN', `write on closed connection to ${this.remote.address}:${this.remote.port}`);
+    if (this.current === 'closed' || this.ended) throw new TransportError('ENOTCONN', `write on closed connection to ${formatAddress(this.remote)}`);
     if (!(data instanceof Uint8Array)) throw new TransportError('EINVAL', 'write needs a Uint8Array');
     if (data.byteLength === 0) return;
     // Buffer.from(Uint8Array) copies; net.Socket queues writes made while connecting.

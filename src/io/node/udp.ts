@@ -15,11 +15,12 @@
  *
  * Node-only: import it where sockets exist, never from the machines.
  */
+import { formatAddress } from '../address.js';
 import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
-import type { TransportAddress } from '../sim/address.js';
-import type { DatagramTransport } from '../sim/transport.js';
-import { TransportError, fromSystemError } from './transport-error.js';
+import type { TransportAddress } from '../address.js';
+import type { DatagramTransport } from '../transport.js';
+import { TransportError, fromSystemError } from '../errors.js';
 
 export interface UdpBindOptions {
   /** The local address; 0.0.0.0 (every IPv4 interface) by default, "::" or an IPv6 address for an IPv6 socket. */
@@ -47,7 +48,7 @@ export class NodeUdpTransport implements DatagramTransport {
       const from = { address: rinfo.address, port: rinfo.port };
       for (const handler of [...this.handlers]) handler(data, from);
     });
-    socket.on('error', (error) => this.report(fromSystemError(error, `udp socket ${local.address}:${local.port}`)));
+    socket.on('error', (error) => this.report(fromSystemError(error, `udp socket ${formatAddress(local)}`)));
     socket.on('close', () => this.closeLocally());
   }
 
@@ -84,7 +85,7 @@ export class NodeUdpTransport implements DatagramTransport {
   }
 
   send(data: Uint8Array, to: TransportAddress): void {
-    if (this.isClosed) throw new TransportError('ECLOSED', `send on closed socket ${this.local.address}:${this.local.port}`);
+    if (this.isClosed) throw new TransportError('ECLOSED', `send on closed socket ${formatAddress(this.local)}`);
     if (!(data instanceof Uint8Array)) throw new TransportError('EINVAL', 'send needs a Uint8Array');
     const family = typeof to?.address === 'string' ? isIP(to.address) : 0;
     if (family === 0 || !Number.isInteger(to.port) || to.port < 1 || to.port > 65535) {
@@ -95,7 +96,7 @@ export class NodeUdpTransport implements DatagramTransport {
     }
     // Buffer.from(Uint8Array) copies: the caller may reuse its buffer at once.
     this.socket.send(Buffer.from(data), to.port, to.address, (error) => {
-      if (error) this.report(fromSystemError(error, `send to ${to.address}:${to.port}`));
+      if (error) this.report(fromSystemError(error, `send to ${formatAddress(to)}`));
     });
   }
 

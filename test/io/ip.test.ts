@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../../src/wire/ip.js';
+import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../../src/io/ip.js';
 
 describe('IP text', () => {
   it.each([

@@ -1,8 +1,8 @@
 /**
- * The error a real-socket transport throws when it is used as a real stack
- * would refuse (sending on a closed socket, a port that is taken, an address
- * that is not an address). Its codes are the simulator's `SocketError` codes,
- * so code that handles one world's errors handles the other's by `code`.
+ * The error a transport throws, in either world, when it is used as a real
+ * stack would refuse (sending on a closed socket, a port that is taken, an
+ * address that is not an address): one class and one set of codes, so code
+ * that handles one world's errors handles the other's.
  */
 
 export type TransportErrorCode =
