@@ -19,8 +19,9 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { NETWORK_PROFILE_NAMES, type NetworkProfileName } from '../src/sim/index.js';
-import { runMatrix, type ConnectCell, type MatrixRun } from '../src/ice/matrix.js';
-import { findPath } from '../src/ice/oracle.js';
+import { runMatrix, type MatrixRun } from '../src/lab/matrix.js';
+import { type ConnectCell } from '../src/lab/cell.js';
+import { findPath } from '../src/lab/oracle.js';
 
 export interface MatrixBenchResult {
   readonly name: string;

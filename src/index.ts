@@ -11,4 +11,4 @@ export { narrate, narrateRecord, journey, type NarrationOptions } from './inspec
 export { pcapFromTrace, writePcapFile, PCAP_EPOCH_SECONDS, type PcapOptions } from './inspect/pcap.js';
 export { summarize, summaryTable, inferMapping, type InferredMapping, type MappingObservation } from './inspect/summary.js';
 export * from './io/index.js';
-export { matrixTables, matrixJsonLines } from './inspect/matrix-table.js';
+export * from './lab/index.js';

@@ -11,9 +11,10 @@
  * command line is wrong.
  */
 import { parseArgs } from 'node:util';
-import { agreesWithOracle, runMatrix, type CellRun, type ConnectCell, type MatrixRun } from '../ice/matrix.js';
-import { MATRIX_PROFILES, cellName } from '../ice/matrix-topology.js';
-import { matrixJsonLines, matrixTables } from '../inspect/matrix-table.js';
+import { agreesWithOracle, runMatrix, type CellRun, type MatrixRun } from '../lab/matrix.js';
+import { type ConnectCell } from '../lab/cell.js';
+import { MATRIX_PROFILES, cellName } from '../lab/cell-topology.js';
+import { matrixJsonLines, matrixTables } from '../lab/matrix-table.js';
 import { isNetworkProfileName, type NetworkProfileName } from '../sim/index.js';
 
 export const MATRIX_HELP = `Usage: npm run rtc -- matrix [options]        (short: npm run matrix)

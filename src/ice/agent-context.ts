@@ -12,7 +12,7 @@ import type { TransportAddress } from '../io/address.js';
 import type { DatagramTransport, StreamTransport } from '../io/transport.js';
 import type { RandomSource } from '../io/random.js';
 import type { StunTransactionInput } from '../stun/transaction.js';
-import type { TurnClientCommand, TurnClientInput } from '../turn/client-types.js';
+import type { TurnClientCommand, TurnClientInput } from '../turn/client/types.js';
 import type { TraceKind, TraceKinds } from '../sim/trace.js';
 import type { IceConnectionState, IceGatheringState, IceTrace } from './agent-trace.js';
 import type { IceAgentEmitted, IceAgentInput, IceTiming, IceTurnServer, SelectedPair } from './agent-types.js';

@@ -5,7 +5,7 @@
 import type { TransportAddress } from '../io/address.js';
 import type { RandomSource } from '../io/random.js';
 import type { StunTiming } from '../stun/rto.js';
-import type { TurnCredentials } from '../turn/client-types.js';
+import type { TurnCredentials } from '../turn/client/types.js';
 import type { CandidateType, IceCandidate } from '../wire/ice-candidate.js';
 import type { IceConnectionState, IceGatheringState, IceTrace } from './agent-trace.js';
 import type { LocalCandidate } from './candidate.js';

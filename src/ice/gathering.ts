@@ -33,7 +33,7 @@ import { bindingRequest, mappedAddress } from '../stun/client.js';
 import { datagramFlow, streamFlow } from '../stun/flow.js';
 import { formatAddress } from '../io/address.js';
 import type { StunTransactionOutcome } from '../stun/transaction.js';
-import type { TurnAllocation } from '../turn/client-types.js';
+import type { TurnAllocation } from '../turn/client/types.js';
 import { serializeCandidate, type IceCandidate } from '../wire/ice-candidate.js';
 import { transportAddressKey } from './address.js';
 import type { Base, GathererInput, Step } from './agent-context.js';

@@ -99,8 +99,3 @@ export { checkRequest, type CheckRequest, type CheckRequestInputs } from './chec
 export { judgeRequest, type AnswerContext, type RequestJudgement } from './answer.js';
 export { connectionStateOf } from './states.js';
 export { awaitCall, connectAgents, runCall, type AgentLink, type CallResult, type ConnectOptions, type SignalingWorld } from './connect.js';
-// ---- the NAT matrix and its oracle ----------------------------------------------
-export { runMatrix, runCell, agreesWithOracle, type MatrixRun, type CellRun, type MatrixCellResult, type ConnectCell, type MatrixOptions } from './matrix.js';
-export { connectIceAgents } from './matrix-agents.js';
-export { findPath, findPathIn, type OracleVerdict } from './oracle.js';
-export { MATRIX_PROFILES, matrixCells, cellTopology, type MatrixCell } from './matrix-topology.js';

@@ -5,10 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { matrixCommand } from '../../src/cli/matrix.js';
-import type { AgentOutcome, CellSetting, ConnectCell } from '../../src/ice/matrix.js';
-import { MATRIX_PROFILES } from '../../src/ice/matrix-topology.js';
-import { findPath } from '../../src/ice/oracle.js';
-import { cellLabel, matrixTable } from '../../src/inspect/matrix-table.js';
+import type { CellSetting } from '../../src/lab/cell.js';
+import type { AgentOutcome } from '../../src/lab/cell.js';
+import type { ConnectCell } from '../../src/lab/cell.js';
+import { MATRIX_PROFILES } from '../../src/lab/cell-topology.js';
+import { findPath } from '../../src/lab/oracle.js';
+import { cellLabel, matrixTable } from '../../src/lab/matrix-table.js';
 
 /** Agents that do what the oracle says, and run the clock a little so virtual time passes. */
 const modelAgents: ConnectCell = ({ cell, world }: CellSetting): AgentOutcome => {

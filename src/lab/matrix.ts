@@ -1,0 +1,143 @@
+/**
+ * The NAT matrix: every network profile as the offerer against every profile
+ * as the answerer, without and with a TURN server. Each cell gets a world of
+ * its own (matrix-topology.ts), a STUN server and maybe a TURN server started
+ * in it, and two ICE agents that try to connect; separately, in another world
+ * built from the same topology, the oracle (oracle.ts) says whether they
+ * should have.
+ *
+ * The agents come in through one function, `ConnectCell`, so the runner does
+ * not care how they are started; `connectIceAgents` (matrix-agents.ts) is the
+ * one that runs ours.
+ */
+import { SeededRandom, createWorld, type NetworkProfileName, type World } from '../sim/index.js';
+import { type TransportAddress } from '../io/index.js';
+import { startBindingServer } from '../stun/binding-server.js';
+import { startSimTurnServer } from '../turn/server/sim.js';
+import type { AgentOutcome, CellServers, ConnectCell } from './cell.js';
+import { connectIceAgents } from './matrix-agents.js';
+import { ANSWERER, MATRIX_PROFILES, OFFERER, STUN_SERVER, TURN_CREDENTIALS, TURN_ROUTES, TURN_SERVER, cellName, cellTopology, matrixCells, type MatrixCell } from './cell-topology.js';
+import { findPath, type OracleVerdict } from './oracle.js';
+
+/** One line of `matrix --json`, its keys in the issue's order. */
+export interface MatrixCellResult extends AgentOutcome {
+  readonly a: NetworkProfileName;
+  readonly b: NetworkProfileName;
+  readonly turn: boolean;
+}
+
+export interface CellRun {
+  readonly cell: MatrixCell;
+  readonly result: MatrixCellResult;
+  /** Undefined when the run was asked not to consult the oracle. */
+  readonly oracle: OracleVerdict | undefined;
+  /** The cell world's virtual time when the agents were done. */
+  readonly virtualMs: number;
+  /** Wall time of the cell: its world and its agents. */
+  readonly wallMs: number;
+  /** Wall time of the oracle's probes (0 when it was not asked). */
+  readonly oracleWallMs: number;
+  /** The cell's own seed (derived from the matrix seed and the cell's name). */
+  readonly seed: number;
+}
+
+export interface CellOptions {
+  /** The matrix seed; each cell forks its own from it. Default 1. */
+  readonly seed?: number;
+  /** Default: our ICE agents. */
+  readonly connect?: ConnectCell;
+  /** Also ask the oracle (in a world of its own); default true. */
+  readonly oracle?: boolean;
+}
+
+export interface MatrixOptions extends CellOptions {
+  /** Rows and columns; default every profile. */
+  readonly profiles?: readonly NetworkProfileName[];
+  /** Which tables: default [false, true] (without TURN, then with). */
+  readonly turn?: readonly boolean[];
+}
+
+export interface MatrixRun {
+  readonly seed: number;
+  readonly profiles: readonly NetworkProfileName[];
+  readonly cells: readonly CellRun[];
+  /** Wall time of the whole run: the cells' worlds and agents, and the oracle when asked. */
+  readonly wallMs: number;
+  /** Of which the oracle's (its probes run in worlds of their own, after each cell). */
+  readonly oracleWallMs: number;
+  /** The sum of the cells' virtual times. */
+  readonly virtualMs: number;
+}
+
+/**
+ * A cell's seed: forked from the matrix seed by the cell's name, so a cell's
+ * world is the same whether it runs alone, in a subset or in the whole matrix.
+ */
+export function cellSeed(seed: number, cell: MatrixCell): number {
+  return new SeededRandom(seed).fork(cellName(cell)).seed;
+}
+
+/**
+ * The cell's world with its servers running. Trace payloads are off: nobody
+ * reads the matrix's packets byte by byte, and hex-encoding every datagram
+ * was a good part of a cell's cost.
+ */
+export function buildCellWorld(cell: MatrixCell, seed: number): { world: World; servers: CellServers } {
+  const world = createWorld(cellTopology(cell), { seed, trace: { payloads: false, retain: false } });
+  const stunHost = world.host(STUN_SERVER.id);
+  const stun = { address: STUN_SERVER.address, port: STUN_SERVER.port };
+  startBindingServer({ socket: stunHost.bindUdp({ port: stun.port }), trace: world.trace, agent: STUN_SERVER.id }, { clock: world.clock });
+  if (!cell.turn) return { world, servers: { stun } };
+
+  const server = startSimTurnServer(world, TURN_SERVER.id, {
+    port: TURN_SERVER.port,
+    config: { realm: TURN_CREDENTIALS.realm, users: { [TURN_CREDENTIALS.username]: TURN_CREDENTIALS.password } },
+  });
+  // TURN over TCP on 443 too: a second listener handing its connections to the same server (RFC 8656 §3.1 allows any port).
+  world.host(TURN_SERVER.id).listenTcp({ port: TURN_SERVER.webPort }, (stream) => server.actor.send({ type: 'connection', stream }));
+  const turn = {
+    routes: TURN_ROUTES.map((route) => ({ transport: route.transport, address: { address: server.address.address, port: route.port } })),
+    realm: TURN_CREDENTIALS.realm,
+    username: TURN_CREDENTIALS.username,
+    password: TURN_CREDENTIALS.password,
+  };
+  return { world, servers: { stun, turn } };
+}
+
+export function runCell(cell: MatrixCell, options: CellOptions = {}): CellRun {
+  const start = performance.now();
+  const seed = cellSeed(options.seed ?? 1, cell);
+  const { world, servers } = buildCellWorld(cell, seed);
+  const outcome = (options.connect ?? connectIceAgents)({ cell, world, servers, offerer: OFFERER, answerer: ANSWERER });
+  const result: MatrixCellResult = {
+    a: cell.a,
+    b: cell.b,
+    turn: cell.turn,
+    connected: outcome.connected,
+    local: outcome.local,
+    remote: outcome.remote,
+    protocol: outcome.protocol,
+    ms: outcome.ms,
+  };
+  const agentsDone = performance.now();
+  const oracle = options.oracle === false ? undefined : findPath(cell, { seed });
+  return { cell, result, oracle, virtualMs: world.clock.now(), wallMs: agentsDone - start, oracleWallMs: performance.now() - agentsDone, seed };
+}
+
+export function runMatrix(options: MatrixOptions = {}): MatrixRun {
+  const seed = options.seed ?? 1;
+  const profiles = options.profiles ?? MATRIX_PROFILES;
+  const start = performance.now();
+  const cells = matrixCells(profiles, options.turn).map((cell) => runCell(cell, { ...options, seed }));
+  const wallMs = performance.now() - start;
+  return { seed, profiles, cells, wallMs, oracleWallMs: cells.reduce((sum, c) => sum + c.oracleWallMs, 0), virtualMs: cells.reduce((sum, c) => sum + c.virtualMs, 0) };
+}
+
+/** Whether the agents did what the oracle says they can: connect iff a path exists, and over a relay when only a relay exists. */
+export function agreesWithOracle(run: CellRun): boolean {
+  if (run.oracle === undefined) return true;
+  const { connected, local, remote } = run.result;
+  if (connected !== run.oracle.path) return false;
+  const relayed = local === 'relay' || remote === 'relay';
+  return !connected || relayed || run.oracle.direct !== null;
+}
