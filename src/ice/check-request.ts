@@ -37,7 +37,7 @@ export interface CheckRequest {
   readonly transaction: string;
 }
 
-export function checkRequest(inputs: CheckRequestInputs): CheckRequest {
+export function buildCheckRequest(inputs: CheckRequestInputs): CheckRequest {
   const transactionId = inputs.random.bytes(TRANSACTION_ID_LENGTH);
   const attributes: StunAttribute[] = [
     { type: 'USERNAME', value: `${inputs.remote.ufrag}:${inputs.local.ufrag}` },

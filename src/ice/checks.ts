@@ -30,7 +30,7 @@ import { sameAddress } from '../io/address.js';
 import type { InFlightCheck, Step } from './agent-context.js';
 import { baseOf, retireGenerationsBefore } from './bases.js';
 import { findLocalCandidate, type LocalCandidate } from './candidate.js';
-import { checkRequest } from './check-request.js';
+import { buildCheckRequest } from './check-request.js';
 import {
   changeRole,
   checkFailed,
@@ -95,7 +95,7 @@ function sendCheck(step: Step, scheduled: ScheduledCheck): void {
   const busy = gen.checkList.pairs.filter((p) => p.state === 'waiting' || p.state === 'in-progress').length;
   const rtoMs = Math.max(500, timing.taMs * busy);
   const priority = peerReflexivePriority(pair.local.priority, pair.local.transport);
-  const check = checkRequest({ local: gen.local, remote: gen.remote, priority, role: step.ctx.role, tieBreaker: step.ctx.tieBreaker, useCandidate: scheduled.useCandidate, random });
+  const check = buildCheckRequest({ local: gen.local, remote: gen.remote, priority, role: step.ctx.role, tieBreaker: step.ctx.tieBreaker, useCandidate: scheduled.useCandidate, random });
   const id = step.id('check');
   const remote = { address: pair.remote.address, port: pair.remote.port };
   step.spawn({

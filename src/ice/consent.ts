@@ -24,7 +24,7 @@ import { datagramFlow } from '../stun/flow.js';
 import type { StunTransactionOutcome } from '../stun/transaction.js';
 import type { Step } from './agent-context.js';
 import { baseById } from './bases.js';
-import { checkRequest } from './check-request.js';
+import { buildCheckRequest } from './check-request.js';
 import { randomUnit } from './credentials.js';
 import { peerReflexivePriority } from './priority.js';
 
@@ -46,7 +46,7 @@ export function consentDue(step: Step): void {
   const previous = step.ctx.consent.inFlight;
   if (previous !== undefined) step.stop(previous);
   const { random, trace, agent } = step.options;
-  const check = checkRequest({
+  const check = buildCheckRequest({
     local: selected.local,
     remote: selected.remote,
     priority: peerReflexivePriority(selected.pair.local.priority, selected.pair.local.transport),

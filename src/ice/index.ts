@@ -95,7 +95,7 @@ export type { AgentContext as IceAgentContext, Generation as IceGeneration, Sele
 export { simIceEnvironment, type IceEnvironment, type IceMdns } from './environment.js';
 export { nodeIceEnvironment, type NodeIceEnvironmentOptions } from './environment-node.js';
 export { ICE_PWD_LENGTH, ICE_UFRAG_LENGTH, credentialsProblem, generateCredentials, generateTieBreaker, iceChars, type IceCredentials } from './credentials.js';
-export { checkRequest, type CheckRequest, type CheckRequestInputs } from './check-request.js';
+export { buildCheckRequest, type CheckRequest, type CheckRequestInputs } from './check-request.js';
 export { judgeRequest, type AnswerContext, type RequestJudgement } from './answer.js';
 export { connectionStateOf } from './states.js';
 export { awaitCall, connectAgents, runCall, type AgentLink, type CallResult, type ConnectOptions, type SignalingWorld } from './connect.js';

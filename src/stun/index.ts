@@ -12,7 +12,7 @@ export { type StunOutcomeKind, type StunTrace, type StunTransportKind } from './
 export { formatAddress } from '../io/address.js';
 export { DEFAULT_STUN_TIMING, StunTimingError, resolveTiming, transmissionSchedule, type StunTiming, type TransmissionSchedule } from './rto.js';
 export { datagramFlow, streamFlow, type StunFlow } from './flow.js';
-export { checkResponse, type ResponseVerdict } from './response-check.js';
+export { judgeResponse, type ResponseVerdict } from './response-check.js';
 export {
   stunTransactionMachine,
   type StunRequest,

@@ -32,7 +32,7 @@ export type ResponseVerdict =
 /** Error codes a server sends without MESSAGE-INTEGRITY because it could not compute one (RFC 8489 §9.2.5). */
 const UNSIGNABLE_ERRORS: ReadonlySet<number> = new Set([401, 438]);
 
-export function checkResponse(message: DecodedStunMessage, key: Uint8Array | undefined): ResponseVerdict {
+export function judgeResponse(message: DecodedStunMessage, key: Uint8Array | undefined): ResponseVerdict {
   if (message.class === 'request' || message.class === 'indication') {
     return { verdict: 'discard', reason: `${message.class === 'indication' ? 'an' : 'a'} ${message.class} carries our transaction id; only a response can answer it`, integrity: false };
   }

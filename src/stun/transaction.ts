@@ -32,7 +32,7 @@ import { TRANSACTION_ID_LENGTH, methodName } from '../wire/stun/header.js';
 import { decodeStunMessage, encodeStunMessage, type DecodedStunMessage } from '../wire/stun/message.js';
 import { cryptoRandom, type RandomSource } from '../io/random.js';
 import type { StunFlow } from './flow.js';
-import { checkResponse, type ResponseVerdict } from './response-check.js';
+import { judgeResponse, type ResponseVerdict } from './response-check.js';
 import { resolveTiming, transmissionSchedule, type StunTiming, type TransmissionSchedule } from './rto.js';
 import { tracing, type StunTrace, type StunTransportKind } from './trace.js';
 import { formatAddress } from '../io/address.js';
@@ -160,7 +160,7 @@ interface TransactionContext {
 const verdicts = new WeakMap<DecodedStunMessage, ResponseVerdict>();
 function verdictOf(context: TransactionContext, message: DecodedStunMessage): ResponseVerdict {
   let verdict = verdicts.get(message);
-  if (verdict === undefined) verdicts.set(message, (verdict = checkResponse(message, context.key)));
+  if (verdict === undefined) verdicts.set(message, (verdict = judgeResponse(message, context.key)));
   return verdict;
 }
 

@@ -38,7 +38,7 @@ export {
   type RelayBinderOptions,
   type RelayRequest,
 } from './server/relay.js';
-export { allocationsOf, turnServerMachine, type TurnServerActor, type TurnServerEvent, type TurnServerInput } from './server/machine.js';
+export { serverAllocations, turnServerMachine, type TurnServerActor, type TurnServerEvent, type TurnServerInput } from './server/machine.js';
 export { allocationMachine, type AllocationActor, type AllocationEnded, type AllocationEvent, type AllocationInput } from './server/allocation/machine.js';
 export { channelByNumber, channelByPeer, hasPermission, type AllocationState, type ChannelBinding } from './server/allocation/state.js';
 export { decideAllocationRequest, type AllocationRequestDecision } from './server/allocation/requests.js';
@@ -49,7 +49,7 @@ export { nodeRelayBinder, startNodeTurnServer, type NodeTurnServer, type NodeTur
 
 // ---- client ---------------------------------------------------------------------
 export { turnClientMachine, type TurnClientActor, type TurnClientEvent } from './client/machine.js';
-export { allocationOf, endOfClient, startTurnClient, type AllocationResult, type TurnClientRunOptions } from './client/run.js';
+export { whenAllocated, endOfClient, startTurnClient, type AllocationResult, type TurnClientRunOptions } from './client/run.js';
 export { relayedTransport } from './client/relayed-transport.js';
 export { startSimTurnClient, type SimTurnClient, type SimTurnClientOptions } from './client/sim.js';
 export { startNodeTurnClient, type NodeTurnClient, type NodeTurnClientOptions } from './client/node.js';

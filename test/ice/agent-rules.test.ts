@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../src/sim/index.js';
 import { StunMethod, decodeStunMessage, encodeStunMessage, findAttribute, shortTermKey, verifyIntegrity } from '../../src/wire/index.js';
-import { ICE_PWD_LENGTH, ICE_UFRAG_LENGTH, checkRequest, credentialsProblem, generateCredentials, generateTieBreaker, judgeRequest, type AnswerContext } from '../../src/ice/index.js';
+import { ICE_PWD_LENGTH, ICE_UFRAG_LENGTH, buildCheckRequest, credentialsProblem, generateCredentials, generateTieBreaker, judgeRequest, type AnswerContext } from '../../src/ice/index.js';
 import { call, scene, stateLog, stateOf } from './agent-support.js';
 import { connectAgents, runCall } from '../../src/ice/connect.js';
 
@@ -17,7 +17,7 @@ const theirs = { ufrag: 'THEM', pwd: 'their-password-is-long-enough'.replace(/-/
 const from = { address: '203.0.113.9', port: 40000 };
 
 function request(options: { role?: 'controlling' | 'controlled'; tieBreaker?: bigint; useCandidate?: boolean; pwd?: string; ufrag?: string } = {}) {
-  const built = checkRequest({
+  const built = buildCheckRequest({
     local: theirs,
     remote: { ufrag: options.ufrag ?? ours.ufrag, pwd: options.pwd ?? ours.pwd },
     priority: 1_845_501_695,

@@ -6,7 +6,7 @@
  *
  *     const client = await startNodeTurnClient({ server: { address: '127.0.0.1', port: 3478 },
  *       transport: 'tcp', credentials: { username: 'alice', password: 'secret' } });
- *     const result = await allocationOf(client.actor);
+ *     const result = await whenAllocated(client.actor);
  *     ...
  *     client.close();   // releases the allocation, then closes the socket
  *

@@ -7,13 +7,13 @@
  *     const socket = world.host('alice').bindUdp();
  *     const client = startTurnClient({ flow: datagramFlow(socket, server), credentials,
  *       random: world.random.fork('alice:turn'), trace: world.trace, agent: 'alice' }, { clock: world.clock });
- *     const allocated = allocationOf(client);   // settles once the world has run far enough
+ *     const allocated = whenAllocated(client);   // settles once the world has run far enough
  *     world.runFor(1_000);
  *
  * On real sockets, the same without `clock` (real timers) and `random` (crypto):
  *
  *     const client = startTurnClient({ flow: datagramFlow(await bindUdp(), server), credentials });
- *     const result = await allocationOf(client);
+ *     const result = await whenAllocated(client);
  */
 import { createActor } from 'xstate';
 import type { Clock } from '../../io/clock.js';
@@ -35,7 +35,7 @@ export function startTurnClient(input: TurnClientInput, options: TurnClientRunOp
 export type AllocationResult = { readonly ok: true; readonly allocation: TurnAllocation } | { readonly ok: false; readonly end: TurnClientEnd };
 
 /** Settles once the client has had an allocation, or has ended without one. Never rejects: failures are values. */
-export function allocationOf(actor: TurnClientActor): Promise<AllocationResult> {
+export function whenAllocated(actor: TurnClientActor): Promise<AllocationResult> {
   return new Promise((resolve) => {
     const check = (): boolean => {
       const snapshot = actor.getSnapshot();

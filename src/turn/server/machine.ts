@@ -377,7 +377,7 @@ function forget(context: ServerContext, key: string): Pick<ServerContext, 'alloc
 export type TurnServerActor = ActorRefFrom<typeof turnServerMachine>;
 
 /** The allocations a server holds, by 5-tuple key (for tests and inspection). */
-export function allocationsOf(actor: TurnServerActor): ReadonlyMap<string, { readonly username: string; readonly phase: 'binding' | 'active'; readonly client: TransportAddress }> {
+export function serverAllocations(actor: TurnServerActor): ReadonlyMap<string, { readonly username: string; readonly phase: 'binding' | 'active'; readonly client: TransportAddress }> {
   const out = new Map<string, { username: string; phase: 'binding' | 'active'; client: TransportAddress }>();
   for (const [key, entry] of actor.getSnapshot().context.allocations) out.set(key, { username: entry.username, phase: entry.phase, client: entry.link.client });
   return out;

@@ -18,7 +18,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Trace } from '../../../src/sim/index.js';
 import { bindUdp, bindingRequest, connectTcp, datagramFlow, mappedAddress, runStunTransaction, startBindingServer, streamFlow, type NodeTcpTransport, type NodeUdpTransport, type StunFlow, type StunTransactionOutcome } from '../../../src/stun/index.js';
-import { allocationOf, buildRequest, judgeOutcome, relayedTransport, startNodeTurnClient, type ClientAuth, type NodeTurnClient, type TurnClientInput } from '../../../src/turn/index.js';
+import { whenAllocated, buildRequest, judgeOutcome, relayedTransport, startNodeTurnClient, type ClientAuth, type NodeTurnClient, type TurnClientInput } from '../../../src/turn/index.js';
 import { startCoturn, type Coturn } from '../../support/coturn.js';
 import { collect, pattern, text, waitFor } from './support.js';
 
@@ -92,7 +92,7 @@ async function client(transport: Transport, agent: string, input: Partial<TurnCl
 
 async function allocated(transport: Transport, agent: string, input: Partial<TurnClientInput> = {}) {
   const c = await client(transport, agent, input);
-  const result = await allocationOf(c.actor);
+  const result = await whenAllocated(c.actor);
   if (!result.ok) throw new Error(`${agent} over ${transport}: no allocation: ${JSON.stringify(result.end)}\ncoturn said:\n${coturn.log()}`);
   return { ...c, allocation: result.allocation };
 }
@@ -209,7 +209,7 @@ describe.each(['udp', 'tcp'] as const)('our TURN client against coturn over %s',
 
   it('ends in allocate-failed 401 with a wrong password', async () => {
     const c = await client(transport, 'mallory', { credentials: { username: coturn.username, password: 'not the password' } });
-    const result = await allocationOf(c.actor);
+    const result = await whenAllocated(c.actor);
     expect(result).toMatchObject({ ok: false, end: { kind: 'allocate-failed', code: 401, outcome: 'error' } });
     expect(c.trace.ofKind('turn.client.allocation').map((r) => r.event)).toEqual(['challenged', 'failed']);
   });
