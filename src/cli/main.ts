@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { NETWORK_PROFILES, NETWORK_PROFILE_NAMES, NAT_PRESETS, ScenarioError, runScenario } from '../sim/index.js';
 import { narrate } from '../inspect/narrate.js';
-import { writePcapFile } from '../inspect/pcap.js';
+import { writePcapFile } from '../inspect/pcap-file.js';
 import { summarize, summaryTable } from '../inspect/summary.js';
 import { DEFAULT_SCENARIO, loadScenario, scenarioNames } from './scenarios.js';
 import { matrixCommand } from './matrix.js';

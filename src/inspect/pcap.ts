@@ -39,7 +39,6 @@
  * - IPv4 identification is the packet id (mod 2^16), the same on every
  *   segment, so one datagram's copies are easy to pair up in Wireshark.
  */
-import { writeFileSync } from 'node:fs';
 import type { Hop, TraceRecord, TraceRecordOf } from '../sim/index.js';
 import type { Protocol } from '../io/index.js';
 
@@ -133,11 +132,6 @@ export function pcapFromTrace(records: readonly TraceRecord[], options: PcapOpti
   }
   frames.sort((a, b) => a.micros - b.micros || a.order[0] - b.order[0] || a.order[1] - b.order[1]);
   return encode(frames, ethernet);
-}
-
-/** Writes `pcapFromTrace(records, options)` to `path`. */
-export function writePcapFile(path: string, records: readonly TraceRecord[], options?: PcapOptions): void {
-  writeFileSync(path, pcapFromTrace(records, options));
 }
 
 function framesOf(packet: number, sent: Sent, path: readonly Hop[], which: 'all' | 'last' | 'none', epoch: number): Frame[] {

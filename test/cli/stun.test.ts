@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stunCommand } from '../../src/cli/stun.js';
 import { Trace } from '../../src/sim/index.js';
-import { bindUdp, startBindingServer, type NodeUdpTransport } from '../../src/stun/index.js';
+import { bindUdp, type NodeUdpTransport } from '../../src/io/node/udp.js';
+import { startBindingServer } from '../../src/stun/binding-server.js';
 import { bytesToHex } from '../../src/wire/index.js';
 import { startCoturn, type Coturn } from '../support/coturn.js';
 import {

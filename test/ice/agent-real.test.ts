@@ -6,8 +6,11 @@
  * the test with what it printed (never skipped).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { realClock } from '../../src/stun/index.js';
-import { awaitCall, connectAgents, nodeIceEnvironment, startIceAgent, type IceAgentActor, type IceAgentInput } from '../../src/ice/index.js';
+import { realClock } from '../../src/io/clock.js';
+import { awaitCall, connectAgents } from '../../src/ice/connect.js';
+import { nodeIceEnvironment } from '../../src/ice/environment-node.js';
+import { type IceAgentInput } from '../../src/ice/agent-types.js';
+import { startIceAgent, type IceAgentActor } from '../../src/ice/agent.js';
 import { startCoturn, type Coturn } from '../support/coturn.js';
 
 function agents(input: Partial<IceAgentInput>): [IceAgentActor, IceAgentActor] {

@@ -7,7 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../src/sim/index.js';
 import { StunMethod, decodeStunMessage, encodeStunMessage, findAttribute, shortTermKey, verifyIntegrity } from '../../src/wire/index.js';
-import { ICE_PWD_LENGTH, ICE_UFRAG_LENGTH, buildCheckRequest, credentialsProblem, generateCredentials, generateTieBreaker, judgeRequest, type AnswerContext } from '../../src/ice/index.js';
+import { judgeRequest, type AnswerContext } from '../../src/ice/answer.js';
+import { buildCheckRequest } from '../../src/ice/check-request.js';
+import { ICE_PWD_LENGTH, ICE_UFRAG_LENGTH, credentialsProblem, generateCredentials, generateTieBreaker } from '../../src/ice/credentials.js';
 import { call, scene, stateLog, stateOf } from './agent-support.js';
 import { connectAgents, runCall } from '../../src/ice/connect.js';
 

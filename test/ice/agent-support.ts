@@ -4,8 +4,8 @@
  * server on the internet, and the agents wired together by connectAgents.
  */
 import { createWorld, type NetworkProfileName, type TopologySpec, type World } from '../../src/sim/index.js';
-import { startBindingServer } from '../../src/stun/index.js';
-import { startSimTurnServer, type SimTurnServer } from '../../src/turn/index.js';
+import { startBindingServer } from '../../src/stun/binding-server.js';
+import { startSimTurnServer, type SimTurnServer } from '../../src/turn/server/sim.js';
 import { startIceAgent, type IceAgentActor } from '../../src/ice/agent.js';
 import type { IceAgentInput, IceTurnServer } from '../../src/ice/agent-types.js';
 import { connectAgents, runCall, type AgentLink, type CallResult, type ConnectOptions } from '../../src/ice/connect.js';

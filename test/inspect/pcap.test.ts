@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PCAP_EPOCH_SECONDS, pcapFromTrace, writePcapFile, type PcapOptions } from '../../src/inspect/pcap.js';
+import { PCAP_EPOCH_SECONDS, pcapFromTrace, type PcapOptions } from '../../src/inspect/pcap.js';
+import { writePcapFile } from '../../src/inspect/pcap-file.js';
 import { createWorld, type TraceRecord, type TraceRecordOf, type World } from '../../src/sim/index.js';
 import {
   StunMethod,

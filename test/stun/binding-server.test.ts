@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createWorld } from '../../src/sim/index.js';
-import { DEFAULT_STUN_SOFTWARE, answerBinding, startBindingServer } from '../../src/stun/index.js';
+import { DEFAULT_STUN_SOFTWARE, answerBinding, startBindingServer } from '../../src/stun/binding-server.js';
 import {
   StunMethod,
   decodeStunMessage,

@@ -9,17 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Trace } from '../../src/sim/index.js';
-import {
-  bindUdp,
-  bindingRequest,
-  connectTcp,
-  datagramFlow,
-  mappedAddress,
-  runStunTransaction,
-  startBindingServer,
-  streamFlow,
-  type NodeUdpTransport,
-} from '../../src/stun/index.js';
+import { connectTcp } from '../../src/io/node/tcp.js';
+import { bindUdp, type NodeUdpTransport } from '../../src/io/node/udp.js';
+import { startBindingServer } from '../../src/stun/binding-server.js';
+import { bindingRequest, mappedAddress, runStunTransaction } from '../../src/stun/client.js';
+import { datagramFlow, streamFlow } from '../../src/stun/flow.js';
 import { findAttribute, verifyFingerprint } from '../../src/wire/index.js';
 import { startCoturn, type Coturn } from '../support/coturn.js';
 import { ensureCommand } from '../support/system.js';

@@ -7,7 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { NETWORK_PROFILES, NETWORK_PROFILE_NAMES, type NatBox, type World } from '../../src/sim/index.js';
 import { type Protocol, type TransportAddress } from '../../src/io/index.js';
-import { bindingRequest, datagramFlow, mappedAddress, startStunTransaction, type StunTransactionOutcome } from '../../src/stun/index.js';
+import { bindingRequest, mappedAddress, startStunTransaction } from '../../src/stun/client.js';
+import { type StunTransactionOutcome } from '../../src/stun/transaction.js';
+import { datagramFlow } from '../../src/stun/flow.js';
 import { SECOND_SERVER, STUN_SERVER, probeTcp, probeUdp, runToCompletion, serverWorld } from './support.js';
 
 const fmt = (a: TransportAddress) => `${a.address}:${a.port}`;

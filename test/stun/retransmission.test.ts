@@ -8,7 +8,8 @@
  */
 import { describe, expect } from 'vitest';
 import fc from 'fast-check';
-import { bindingRequest, datagramFlow, startStunTransaction } from '../../src/stun/index.js';
+import { bindingRequest, startStunTransaction } from '../../src/stun/client.js';
+import { datagramFlow } from '../../src/stun/flow.js';
 import { STUN_SERVER, lossyTransport, probeUdp, runToCompletion, prop, runs, serverWorld } from './support.js';
 
 const timingArb = fc.record({

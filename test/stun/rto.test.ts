@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STUN_TIMING, StunTimingError, resolveTiming, transmissionSchedule } from '../../src/stun/index.js';
+import { DEFAULT_STUN_TIMING, StunTimingError, resolveTiming, transmissionSchedule } from '../../src/stun/rto.js';
 
 describe('the transmission schedule (RFC 8489 §6.2)', () => {
   it('over UDP with the defaults: the RFC\'s own example, 39.5 s', () => {

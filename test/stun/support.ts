@@ -8,17 +8,10 @@
  */
 import { createWorld, type HostSpec, type LinkSpec, type World } from '../../src/sim/index.js';
 import { type DatagramTransport, type TransportAddress } from '../../src/io/index.js';
-import {
-  bindingRequest,
-  datagramFlow,
-  startBindingServer,
-  startStunTransaction,
-  streamFlow,
-  type StunBindingServerActor,
-  type StunTransactionActor,
-  type StunTransactionInput,
-  type StunTransactionOutcome,
-} from '../../src/stun/index.js';
+import { startBindingServer, type StunBindingServerActor } from '../../src/stun/binding-server.js';
+import { bindingRequest, startStunTransaction } from '../../src/stun/client.js';
+import { type StunTransactionActor, type StunTransactionInput, type StunTransactionOutcome } from '../../src/stun/transaction.js';
+import { datagramFlow, streamFlow } from '../../src/stun/flow.js';
 
 export { prop, runs } from '../sim/support.js';
 

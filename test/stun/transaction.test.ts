@@ -2,15 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { assign, createActor, setup } from 'xstate';
 import { createWorld, type SimUdpSocket, type World } from '../../src/sim/index.js';
 import { type TransportAddress } from '../../src/io/index.js';
-import {
-  bindingRequest,
-  datagramFlow,
-  startStunTransaction,
-  streamFlow,
-  stunTransactionMachine,
-  type StunTransactionInput,
-  type StunTransactionOutcome,
-} from '../../src/stun/index.js';
+import { bindingRequest, startStunTransaction } from '../../src/stun/client.js';
+import { stunTransactionMachine, type StunTransactionInput, type StunTransactionOutcome } from '../../src/stun/transaction.js';
+import { datagramFlow, streamFlow } from '../../src/stun/flow.js';
 import {
   StunMethod,
   createErrorResponse,

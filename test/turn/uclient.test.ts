@@ -23,7 +23,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Trace, type TraceRecordOf } from '../../src/sim/trace.js';
-import { startNodeTurnServer, type NodeTurnServer, type TurnServerConfig } from '../../src/turn/index.js';
+import { startNodeTurnServer, type NodeTurnServer } from '../../src/turn/server/node.js';
+import { type TurnServerConfig } from '../../src/turn/server/config.js';
 import { ensureCommand } from '../support/system.js';
 
 const HOST = '127.0.0.1';

@@ -5,21 +5,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  NodeTcpTransport,
-  TransportError,
-  bindUdp,
-  bindingRequest,
-  connectTcp,
-  datagramFlow,
-  listenTcp,
-  mappedAddress,
-  runStunTransaction,
-  startBindingServer,
-  streamFlow,
-  type NodeTcpListener,
-  type NodeUdpTransport,
-} from '../../../src/stun/index.js';
+import { NodeTcpTransport, connectTcp, listenTcp, type NodeTcpListener } from '../../../src/io/node/tcp.js';
+import { bindUdp, type NodeUdpTransport } from '../../../src/io/node/udp.js';
+import { TransportError } from '../../../src/io/errors.js';
+import { startBindingServer } from '../../../src/stun/binding-server.js';
+import { bindingRequest, mappedAddress, runStunTransaction } from '../../../src/stun/client.js';
+import { datagramFlow, streamFlow } from '../../../src/stun/flow.js';
 
 const LOOPBACK = '127.0.0.1';
 const opened: Array<{ close(): void }> = [];

@@ -17,8 +17,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Trace } from '../../../src/sim/index.js';
-import { bindUdp, bindingRequest, connectTcp, datagramFlow, mappedAddress, runStunTransaction, startBindingServer, streamFlow, type NodeTcpTransport, type NodeUdpTransport, type StunFlow, type StunTransactionOutcome } from '../../../src/stun/index.js';
-import { whenAllocated, buildRequest, judgeOutcome, relayedTransport, startNodeTurnClient, type ClientAuth, type NodeTurnClient, type TurnClientInput } from '../../../src/turn/index.js';
+import { connectTcp, type NodeTcpTransport } from '../../../src/io/node/tcp.js';
+import { bindUdp, type NodeUdpTransport } from '../../../src/io/node/udp.js';
+import { startBindingServer } from '../../../src/stun/binding-server.js';
+import { bindingRequest, mappedAddress, runStunTransaction } from '../../../src/stun/client.js';
+import { type StunTransactionOutcome } from '../../../src/stun/transaction.js';
+import { datagramFlow, streamFlow, type StunFlow } from '../../../src/stun/flow.js';
+import { buildRequest, judgeOutcome, type ClientAuth } from '../../../src/turn/client/requests.js';
+import { type TurnClientInput } from '../../../src/turn/client/types.js';
+import { startNodeTurnClient, type NodeTurnClient } from '../../../src/turn/client/node.js';
+import { relayedTransport } from '../../../src/turn/client/relayed-transport.js';
+import { whenAllocated } from '../../../src/turn/client/run.js';
 import { startCoturn, type Coturn } from '../../support/coturn.js';
 import { collect, pattern, text, waitFor } from './support.js';
 

@@ -11,8 +11,9 @@
  */
 import { createWorld, type SimUdpSocket, type World } from '../../../src/sim/index.js';
 import { type TransportAddress } from '../../../src/io/index.js';
-import { datagramFlow } from '../../../src/stun/index.js';
-import { startTurnClient, type TurnClientInput } from '../../../src/turn/index.js';
+import { datagramFlow } from '../../../src/stun/flow.js';
+import { type TurnClientInput } from '../../../src/turn/client/types.js';
+import { startTurnClient } from '../../../src/turn/client/run.js';
 import {
   StunMethod,
   bytesToHex,

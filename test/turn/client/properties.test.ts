@@ -11,7 +11,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect } from 'vitest';
-import { allocationRefreshDelayMs } from '../../../src/turn/index.js';
+import { allocationRefreshDelayMs } from '../../../src/turn/client/timing.js';
 import { fakeScene, type Behaviour } from './fake-server.js';
 import { prop, runs } from './support.js';
 

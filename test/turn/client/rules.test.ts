@@ -6,8 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { assign, createActor, sendTo, setup } from 'xstate';
-import { datagramFlow } from '../../../src/stun/index.js';
-import { turnClientMachine, type TurnClientNotification } from '../../../src/turn/index.js';
+import { datagramFlow } from '../../../src/stun/flow.js';
+import { type TurnClientNotification } from '../../../src/turn/client/types.js';
+import { turnClientMachine } from '../../../src/turn/client/machine.js';
 import { StunMethod, decodeStunMessage, encodeChannelData, encodeStunMessage, findAttribute, type DecodedStunMessage } from '../../../src/wire/index.js';
 import { FAKE_REALM, FAKE_RELAYED, FAKE_SERVER, USER, fakeScene } from './fake-server.js';
 import { runUntil, text } from './support.js';

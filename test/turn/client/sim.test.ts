@@ -18,8 +18,15 @@
 import { describe, expect, it } from 'vitest';
 import { createWorld, type NetworkProfileName, type World } from '../../../src/sim/index.js';
 import { type TransportAddress } from '../../../src/io/index.js';
-import { bindingRequest, datagramFlow, mappedAddress, startBindingServer, startStunTransaction } from '../../../src/stun/index.js';
-import { relayedTransport, startSimTurnClient, startSimTurnServer, type SimTurnServer, type TurnClientActor, type TurnClientInput, type TurnServerConfig } from '../../../src/turn/index.js';
+import { startBindingServer } from '../../../src/stun/binding-server.js';
+import { bindingRequest, mappedAddress, startStunTransaction } from '../../../src/stun/client.js';
+import { datagramFlow } from '../../../src/stun/flow.js';
+import { type TurnClientInput } from '../../../src/turn/client/types.js';
+import { startSimTurnClient } from '../../../src/turn/client/sim.js';
+import { relayedTransport } from '../../../src/turn/client/relayed-transport.js';
+import { type TurnClientActor } from '../../../src/turn/client/machine.js';
+import { startSimTurnServer, type SimTurnServer } from '../../../src/turn/server/sim.js';
+import { type TurnServerConfig } from '../../../src/turn/server/config.js';
 import { collect, pattern, runUntil, text } from './support.js';
 
 const REALM = 'example.org';

@@ -7,7 +7,8 @@
  * FC_NUM_RUNS); its `prop` has the shape of @fast-check/vitest's `test.prop`.
  */
 import type { World } from '../../../src/sim/index.js';
-import type { TurnClientActor, TurnClientNotification } from '../../../src/turn/index.js';
+import type { TurnClientNotification } from '../../../src/turn/client/types.js';
+import type { TurnClientActor } from '../../../src/turn/client/machine.js';
 
 export { prop, runs } from '../../sim/support.js';
 

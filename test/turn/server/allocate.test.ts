@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { StunMethod, TRANSPORT_UDP, bytesToHex, findAttribute, type StunAttribute } from '../../../src/wire/index.js';
-import { TurnConfigError, resolveServerConfig } from '../../../src/turn/index.js';
+import { TurnConfigError, resolveServerConfig } from '../../../src/turn/server/config.js';
 import { ALICE_IP, Client, SERVER_IP, errorCode, relayedAddress, scene } from './harness.js';
 
 const UDP: StunAttribute = { type: 'REQUESTED-TRANSPORT', value: TRANSPORT_UDP };
@@ -105,7 +105,7 @@ describe('a refused Allocate', () => {
   test('the Allocate that fails to bind a relay port gets 508 (the default bindRelay is not provided)', async () => {
     const { createWorld } = await import('../../../src/sim/index.js');
     const { createActor } = await import('xstate');
-    const { turnServerMachine } = await import('../../../src/turn/index.js');
+    const { turnServerMachine } = await import('../../../src/turn/server/machine.js');
     const world = createWorld({ hosts: [{ id: 'turn', address: SERVER_IP }, { id: 'alice', address: ALICE_IP }] });
     const udp = world.host('turn').bindUdp({ port: 3478 });
     const actor = createActor(turnServerMachine, {

@@ -23,7 +23,8 @@ import {
   type DecodedStunMessage,
   type StunAttribute,
 } from '../../../src/wire/index.js';
-import { startSimTurnServer, type SimTurnServer, type TurnServerConfig } from '../../../src/turn/index.js';
+import { startSimTurnServer, type SimTurnServer } from '../../../src/turn/server/sim.js';
+import { type TurnServerConfig } from '../../../src/turn/server/config.js';
 
 const seed = process.env.FC_SEED;
 const numRuns = process.env.FC_NUM_RUNS;

@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { StunMethod, findAttribute } from '../../../src/wire/index.js';
-import { compilePeerPolicy } from '../../../src/turn/index.js';
+import { compilePeerPolicy } from '../../../src/turn/server/peer-policy.js';
 import { Client, PEER_IPS, SERVER_IP, errorCode, relayedAddress, scene, str, text, xor } from './harness.js';
 
 describe('Send and Data indications', () => {
