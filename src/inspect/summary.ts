@@ -6,6 +6,9 @@
 import { NETWORK_PROFILES, isNetworkProfileName, scopeOf, type MappingBehaviour, type ScenarioRun, type SendOutcome } from '../sim/index.js';
 import { parseTransportAddress } from '../io/index.js';
 
+/** The mapping cell of a host whose datagrams were too few to tell its mapping behaviour. */
+const NOT_ENOUGH = '?';
+
 export interface MappingObservation {
   /** Where the datagram was sent. */
   readonly to: string;
@@ -49,19 +52,52 @@ export function summarize(run: ScenarioRun): string[] {
   return focusHosts(run).flatMap((host) => summarizeHost(run, host));
 }
 
-/** One row per host: the mapping behaviour seen, what came in, and the TCP attempts. */
+/** What a mapping cell says, for the legend (only the values a table shows are explained). */
+const MAPPING_LEGEND: Record<string, string> = {
+  'endpoint-independent': 'one external address for every destination (RFC 4787 §4.1)',
+  'address-dependent': 'a new external address for each destination IP (RFC 4787 §4.1)',
+  'address-and-port-dependent': 'a new external address for each destination ip:port (RFC 4787 §4.1)',
+  'endpoint-dependent': 'a new external address for another destination; no two ports of one address were tried, so address- and address-and-port-dependent cannot be told apart',
+  'nothing got out': 'none of the datagrams the host sent arrived anywhere',
+  [NOT_ENOUGH]: 'fewer than two of its datagrams to public addresses were seen from outside: too few to tell',
+};
+
+/** One row per host: the mapping behaviour seen, what came in, and the TCP attempts; then a legend of what the rows show. */
 export function summaryTable(run: ScenarioRun): string[] {
   const rows = focusHosts(run).map((host) => {
     const own = ownSends(run, host);
-    const mapping = own.length > 0 && own.every((o) => !o.delivered) ? 'nothing got out' : (inferMapping(observations(run, host)) ?? '?');
+    const mapping = own.length > 0 && own.every((o) => !o.delivered) ? 'nothing got out' : (inferMapping(observations(run, host)) ?? NOT_ENOUGH);
     const incoming = incomingSends(run, host).map(mark);
     const tcp = run.connections.filter((c) => c.host === host).map((c) => (c.result === 'open' ? '✓' : `✗ ${c.result}`));
     return [host, mapping, incoming.join(' '), tcp.join(' ')];
   });
-  const header = ['host', 'mapping seen from outside', 'incoming (✓ in, ✗ dropped, · not sent)', 'tcp'];
+  const header = ['host', 'mapping seen from outside', 'incoming', 'tcp'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), '', ...summaryLegend(rows)];
+}
+
+/** Every value and mark the rows show, explained; nothing the rows do not show. */
+function summaryLegend(rows: readonly string[][]): string[] {
+  const shown = (column: number, test: (cell: string) => boolean) => rows.some((r) => test(r[column]!));
+  const mappings = [...new Set(rows.map((r) => r[1]!))];
+  const marks = [
+    ...(shown(2, (c) => c.includes('✓')) ? ['✓ got in'] : []),
+    ...(shown(2, (c) => c.includes('✗')) ? ['✗ dropped on the way (the line above says where and why)'] : []),
+    ...(shown(2, (c) => c.includes('·')) ? ['· not sent: the datagram it answers never arrived, so nobody knew where to send it'] : []),
+    ...(shown(2, (c) => c === '') ? ['blank: nothing was aimed at the host'] : []),
+  ];
+  const tcp = [
+    ...(shown(3, (c) => c.includes('✓')) ? ['✓ connected'] : []),
+    ...(shown(3, (c) => c.includes('✗')) ? ['✗ failed, and why'] : []),
+    ...(shown(3, (c) => c === '') ? ['blank: the host tried none'] : []),
+  ];
+  return [
+    'mapping seen from outside: the mapping behaviour (RFC 4787 §4.1) that the source addresses of the host\'s datagrams to public addresses show:',
+    ...mappings.map((m) => `  ${m}: ${MAPPING_LEGEND[m] ?? m}`),
+    `incoming, the datagrams others aimed at the host in the order they were sent (the lines above name each): ${marks.join('; ')}`,
+    `tcp, the TCP connections the host tried: ${tcp.join('; ')}`,
+  ];
 }
 
 /** The hosts a summary is about: the scenario's focus, or every host that sent something that is not a reply. */

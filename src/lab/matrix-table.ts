@@ -11,11 +11,13 @@ import type { NetworkProfileName } from '../sim/index.js';
 export const TCP_MARK = '*';
 /** Marks a cell where the agents and the oracle disagree. */
 export const DISAGREE_MARK = '!';
+/** Stands for a candidate type the agent did not report. */
+export const UNKNOWN_KIND = '?';
 
 /** `srflx/prflx`, `relay/srflx*` (over TCP), or `FAIL`. */
 export function cellLabel(result: Pick<MatrixCellResult, 'connected' | 'local' | 'remote' | 'protocol'>): string {
   if (!result.connected) return 'FAIL';
-  return `${result.local ?? '?'}/${result.remote ?? '?'}${result.protocol === 'tcp' ? TCP_MARK : ''}`;
+  return `${result.local ?? UNKNOWN_KIND}/${result.remote ?? UNKNOWN_KIND}${result.protocol === 'tcp' ? TCP_MARK : ''}`;
 }
 
 export interface TableOptions {
@@ -52,7 +54,7 @@ export function matrixTable(results: readonly MatrixCellResult[], profiles: read
   return lines;
 }
 
-/** Both tables with their titles and a legend. */
+/** Both tables with their titles and, under them, a legend of every word and mark they can show. */
 export function matrixTables(results: readonly MatrixCellResult[], profiles: readonly NetworkProfileName[], options: TableOptions = {}): string[] {
   const lines: string[] = [];
   for (const turn of [false, true]) {
@@ -61,12 +63,37 @@ export function matrixTables(results: readonly MatrixCellResult[], profiles: rea
     lines.push(turn ? 'With a TURN server (UDP on 3478, TCP on 443):' : 'Without TURN (a STUN server only):', '');
     lines.push(...matrixTable(results, profiles, turn, options));
   }
-  lines.push(
-    '',
-    `Rows: the offerer a (controlling). Columns: the answerer b. Cell: the types of a's selected pair, a's candidate/b's candidate;`,
-    `${TCP_MARK} = a's packets leave over TCP (TURN over TCP); FAIL = no connection${options.flagged ? `; ${DISAGREE_MARK} = the agents and the oracle disagree` : ''}.`,
-  );
+  lines.push('', ...matrixLegend(results, options));
   return lines;
+}
+
+/**
+ * What the tables mean: rows, columns, the four candidate types of RFC 8445
+ * §5.1.1 and §7.2.5.3.1 (every one can appear in a cell), FAIL, and each mark
+ * the given results put in a cell (`*`, `!`, `?`), so nothing printed is left
+ * unexplained and nothing explained is absent.
+ */
+export function matrixLegend(results: readonly MatrixCellResult[], options: TableOptions = {}): string[] {
+  const connected = results.filter((r) => r.connected);
+  const marks: string[] = [];
+  if (connected.some((r) => r.protocol === 'tcp')) marks.push(`  ${TCP_MARK}      a's packets on that pair leave its host over TCP (TURN over TCP to port 443)`);
+  if (options.flagged !== undefined && results.some((r) => options.flagged?.(r))) marks.push(`  ${DISAGREE_MARK}      the agents and the oracle disagree about this cell (explained below)`);
+  if (connected.some((r) => r.local === null || r.remote === null)) marks.push(`  ${UNKNOWN_KIND}      the agent connected but did not report that candidate's type`);
+  return [
+    "Rows: the offerer a (the controlling agent). Columns: the answerer b. A cell: the pair a's agent selected, as",
+    "the type of a's candidate / the type of b's candidate (as a knows it):",
+    '  host   an address of the host itself, on its own network interface (RFC 8445 §5.1.1.1)',
+    '  srflx  server-reflexive: the host\'s address as a STUN or TURN server saw it; behind a NAT, the address the NAT',
+    '         gave it (RFC 8445 §5.1.1.2)',
+    "  prflx  peer-reflexive: an address learned from the connectivity checks themselves, not gathered before. As",
+    "         a's candidate: the address b's answer to a's check said the check came from (XOR-MAPPED-ADDRESS), which",
+    "         a had no candidate for (RFC 8445 §7.2.5.3.1). As b's: the source of a check that arrived from b and",
+    "         matched none of the candidates b had sent a (§7.3.1.3). A NAT that maps each destination anew",
+    '         (symmetric) gives its host a new address toward the peer, which is learned this way.',
+    '  relay  relayed: an address on the TURN server, which relays to and from the host (RFC 8656)',
+    '  FAIL   no pair worked: ICE failed',
+    ...marks,
+  ];
 }
 
 /** One JSON object per cell, keys exactly `a, b, turn, connected, local, remote, protocol, ms`. */
