@@ -1,154 +1,103 @@
 #!/usr/bin/env node
 /**
- * The `rtc-machines` command. From a checkout: `npm run rtc -- <command>`,
- * or `npm run sim -- [scenario]` for `simulate`.
+ * The `rtc-machines` command: `npx rtc-machines <command>` where the package
+ * is installed, `npm run -s rtc -- <command>` in a checkout (`-s` keeps npm's
+ * banner off standard output, so JSON output stays pure JSON), with the short
+ * forms `npm run -s sim -- [scenario]` and `npm run -s matrix`.
+ *
+ * Arguments are parsed by commander (help on every command and subcommand,
+ * unknown options and commands refused with a suggestion); every value is
+ * checked by the rules in options.ts before a command runs.
+ *
+ * Exit status: 0 done; 1 the operation failed (the network, the input or a
+ * check said no); 2 the command line is wrong, with one line on standard
+ * error that says what and where to find the usage.
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { NETWORK_PROFILES, NETWORK_PROFILE_NAMES, NAT_PRESETS, ScenarioError, runScenario } from '../sim/index.js';
-import { narrate } from '../inspect/narrate.js';
-import { writePcapFile } from '../inspect/pcap-file.js';
-import { summarize, summaryTable } from '../inspect/summary.js';
-import { DEFAULT_SCENARIO, loadScenario, scenarioNames } from './scenarios.js';
-import { matrixCommand } from './matrix.js';
-import { stunCommand } from './stun.js';
+import { Command, CommanderError } from 'commander';
+import { ScenarioError } from '../sim/index.js';
+import { commandPath, type CliContext, type Io, type Seams } from './context.js';
+import { registerMatrix } from './matrix.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, usageLine } from './options.js';
+import { registerSimulate } from './simulate.js';
+import { registerStun } from './stun.js';
+import { packageVersion } from './version.js';
 
-const HELP = `rtc-machines: WebRTC connection set-up, made visible
+export type { Io, Seams } from './context.js';
 
-Usage: npm run rtc -- <command> [options]
-       npm run sim -- [scenario] [options]      (short for: simulate)
+const EXAMPLES = `
+Examples:
+  rtc-machines simulate nat-tour                 what each NAT type does to UDP, told packet by packet
+  rtc-machines simulate --format json            the same run as JSON Lines, one trace record a line
+  rtc-machines matrix --profiles open,symmetric  which candidate pair ICE selects, NAT against NAT
+  rtc-machines stun serve                        a STUN server on 127.0.0.1:3478, until Ctrl-C
+  rtc-machines stun probe 127.0.0.1:3478         (in another terminal) "what is my address?"
 
-Commands:
-  simulate [scenario]   run a scenario (default: ${DEFAULT_SCENARIO}) and tell what happened
-      --seed N          the world's seed (default 1); same scenario + seed = same trace
-      --format F        text (narration and summary, the default) | json (the trace, one JSON record per line)
-      --pcap FILE       also write the simulated packets as a pcap file (one frame per link crossed) for Wireshark
-  stun decode           a STUN message as hex on standard input, decoded as JSON
-      --password P      check MESSAGE-INTEGRITY with a short-term password (or --username U --realm R --password P, long-term)
-  stun probe HOST:PORT  ask a real STUN server "what is my public address?" (UDP; --tcp, --timeout-ms N, --json)
-  matrix                every NAT profile against every other, with and without TURN: which
-                        candidate pair ICE selects, or FAIL (--json, --seed N, --profiles a,b; short: npm run matrix)
-  list                  the bundled scenarios, one line each
-  profiles              the network profiles (NAT and firewall types) a host can sit behind
-  help                  this text
+In a checkout: npm run -s rtc -- <command>, npm run -s sim -- [scenario], npm run -s matrix
+(-s keeps npm's own lines off standard output, so JSON output stays pure).
 
-A scenario is a bundled name (see list) or a path to a .json scenario file.`;
+Exit status: 0 done, 1 the operation failed, 2 the command line is wrong.`;
 
-class UsageError extends Error {}
-
-export interface Io {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-  readonly stdin: () => Promise<string>;
-}
-
-export async function main(argv: readonly string[], io: Io): Promise<number> {
-  const { out } = io;
-  const [command = 'help', ...rest] = argv;
-  try {
-    switch (command) {
-      case 'simulate':
-        return simulate(rest, out);
-      case 'stun':
-        return await stunCommand(rest, out, io.err, io.stdin);
-      case 'matrix':
-        return await matrixCommand(rest, out, io.err);
-      case 'list':
-        return list(out);
-      case 'profiles':
-        return profiles(out);
-      case 'help':
-      case '--help':
-      case '-h':
-        out(HELP);
-        return 0;
-      default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
-    }
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`rtc-machines: ${e.message}\n\n${HELP}`);
-      return 2;
-    }
-    if (e instanceof ScenarioError) {
-      io.err(`rtc-machines: ${e.message}`);
-      return 1;
-    }
-    throw e;
-  }
-}
-
-function simulate(args: readonly string[], out: (text: string) => void): number {
-  const { values, positionals } = parse(args, { seed: { type: 'string' }, format: { type: 'string' }, pcap: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
-  if (values.help) {
-    out(HELP);
-    return 0;
-  }
-  if (positionals.length > 1) throw new UsageError(`simulate takes one scenario, got ${positionals.join(' ')}`);
-  const seed = values.seed === undefined ? 1 : Number(values.seed);
-  if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be an integer, got ${values.seed}`);
-  const format = values.format ?? 'text';
-  if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, got ${format}`);
-
-  const scenario = loadScenario(positionals[0] ?? DEFAULT_SCENARIO);
-  const run = runScenario(scenario, { seed });
-  if (values.pcap !== undefined) {
-    try {
-      writePcapFile(values.pcap, run.world.trace.records);
-    } catch (e) {
-      throw new UsageError(`cannot write the pcap file: ${(e as Error).message}`);
-    }
-  }
-  if (format === 'json') {
-    out(run.world.trace.toJSONLines().trimEnd());
-    return 0;
-  }
-  const labels = new Map(run.outcomes.flatMap((o) => (o.packet !== undefined ? [[o.packet, o.label] as const] : [])));
-  out(
-    [
-      `${scenario.title} (scenario ${scenario.name}, seed ${seed})`,
-      scenario.description,
-      '',
-      ...narrate(run.world.trace.records, { labels }),
-      '',
-      'What each host showed:',
-      ...summarize(run),
-      '',
-      ...summaryTable(run),
-    ].join('\n'),
-  );
-  return 0;
-}
-
-function list(out: (text: string) => void): number {
-  const names = scenarioNames();
-  const width = Math.max(...names.map((n) => n.length));
-  out(names.map((name) => `${name.padEnd(width)}  ${loadScenario(name).title}`).join('\n'));
-  return 0;
-}
-
-function profiles(out: (text: string) => void): number {
-  const width = Math.max(...NETWORK_PROFILE_NAMES.map((n) => n.length));
-  const lines = NETWORK_PROFILE_NAMES.map((name) => {
-    const profile = NETWORK_PROFILES[name];
-    const layers = profile.layers.map((l) => {
-      const b = NAT_PRESETS[l.nat];
-      return `${l.name} NAT: ${b.mapping} mapping, ${b.filtering} filtering, ${b.portAssignment} ports`;
+/** The whole command tree, fresh for each run (commander keeps parse state in it). */
+export function buildProgram(context: CliContext): Command {
+  const program = new Command('rtc-machines')
+    .description('WebRTC connection set-up, made visible: NATs, STUN, TURN and ICE in a simulated network, and STUN on real sockets.')
+    .version(packageVersion(), '-V, --version', "print the package's version")
+    .helpOption('-h, --help', 'print this help')
+    .helpCommand('help [command]', 'print the help of a command')
+    .addHelpText('after', EXAMPLES)
+    .exitOverride()
+    .showSuggestionAfterError(true);
+  registerSimulate(program, context);
+  registerMatrix(program, context);
+  registerStun(program, context);
+  for (const command of allCommands(program)) {
+    const path = commandPath(command);
+    command.helpOption('-h, --help', 'print this help');
+    command.configureOutput({
+      writeOut: (text) => context.io.out(text.replace(/\n$/, '')),
+      writeErr: (text) => context.io.err(text.replace(/\n$/, '')),
+      outputError: (text) => context.io.err(usageLine(path, text)),
     });
-    const firewall = 'firewall' in profile ? [`firewall: ${profile.firewall}`] : [];
-    return [`${name.padEnd(width)}  ${profile.summary}`, ...[...layers, ...firewall].map((l) => `${' '.repeat(width)}    ${l}`)].join('\n');
-  });
-  out(lines.join('\n'));
-  return 0;
+  }
+  return program;
 }
 
-function parse<O extends Parameters<typeof parseArgs>[0] extends infer C ? (C extends { options?: infer P } ? P : never) : never>(args: readonly string[], options: O) {
+export async function main(argv: readonly string[], io: Io, seams: Seams = {}): Promise<number> {
+  let code = EXIT_OK;
+  const program = buildProgram({ io, seams, exit: (c) => (code = c) });
   try {
-    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+    await program.parseAsync(helpForBareGroups(program, argv), { from: 'user' });
+    return code;
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || (e.code === 'commander.help' && e.exitCode === 0) ? EXIT_OK : EXIT_USAGE;
+    if (e instanceof ScenarioError) {
+      // The scenario file is wrong, not the command line: every problem, with where it is in the file.
+      io.err(`rtc-machines: ${e.message}`);
+      return EXIT_FAILED;
+    }
+    throw e; // a bug: its stack is what a report needs
   }
+}
+
+/**
+ * `rtc-machines` and `rtc-machines stun` alone print their help (on standard
+ * output, exit 0) rather than commander's "missing command" error: what a
+ * new user types first should teach, not scold.
+ */
+function helpForBareGroups(program: Command, argv: readonly string[]): string[] {
+  let command = program;
+  for (const word of argv) {
+    const sub = command.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (sub === undefined) return [...argv];
+    command = sub;
+  }
+  return command.commands.length > 0 ? [...argv, '--help'] : [...argv];
+}
+
+function allCommands(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(allCommands)];
 }
 
 /**
@@ -166,19 +115,36 @@ function invokedDirectly(): boolean {
   }
 }
 
-if (invokedDirectly()) {
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0); // `| head` closed the pipe: not an error
-    throw e;
-  });
-  const stdin = async (): Promise<string> => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  };
-  process.exitCode = await main(process.argv.slice(2), {
+function processIo(): Io {
+  return {
     out: (text) => process.stdout.write(`${text}\n`),
     err: (text) => process.stderr.write(`${text}\n`),
-    stdin,
+    async stdin() {
+      if (process.stdin.isTTY) process.stderr.write('(reading standard input; end it with Ctrl-D)\n');
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    untilStopped: () =>
+      new Promise((resolve) => {
+        const stop = (signal: NodeJS.Signals) => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve(signal);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      }),
+  };
+}
+
+if (invokedDirectly()) {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT_OK); // `| head` closed the pipe: not an error
+    throw e;
   });
+  process.exitCode = await main(process.argv.slice(2), processIo());
+  // The command is done. Whatever is still open (a client's TCP connection to the server `stun serve`
+  // just stopped) must not keep the process alive; a second is plenty for the output to drain.
+  setTimeout(() => process.exit(), 1000).unref();
 }

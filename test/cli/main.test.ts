@@ -1,70 +1,74 @@
+/**
+ * The command as a whole: help on every command, --version, and how it ends
+ * (0 done, 1 the operation failed, 2 the command line is wrong, with one line
+ * on standard error).
+ */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { buildProgram } from '../../src/cli/main.js';
+import type { Command } from 'commander';
+import { rtc } from './support.js';
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (text) => (out += `${text}\n`), err: (text) => (err += `${text}\n`), stdin: async () => '' });
-  return { code, out, err };
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Every command and subcommand, as the words a user types. */
+function commandWords(): string[][] {
+  const program = buildProgram({ io: { out: () => {}, err: () => {}, stdin: async () => '' }, seams: {}, exit: () => {} });
+  const walk = (command: Command, words: string[]): string[][] => [words, ...command.commands.filter((c) => c.name() !== 'help').flatMap((c) => walk(c, [...words, c.name()]))];
+  return walk(program, []);
 }
 
-describe('rtc command', () => {
-  it('simulate runs the NAT tour by default and ends with the summary table', async () => {
-    const { code, out } = await run('simulate');
+describe('help', () => {
+  it('the command alone, --help, -h and help print the usage on standard output and exit 0', async () => {
+    for (const argv of [[], ['--help'], ['-h'], ['help']]) {
+      const { code, out, err } = await rtc(argv);
+      expect(code, argv.join(' ')).toBe(0);
+      expect(err).toBe('');
+      expect(out).toMatch(/^Usage: rtc-machines \[options\] \[command\]/);
+      for (const command of ['simulate', 'list', 'profiles', 'matrix', 'stun']) expect(out).toContain(`  ${command}`);
+      expect(out).toContain('npm run -s rtc --');
+      expect(out).toContain('Exit status: 0 done, 1 the operation failed, 2 the command line is wrong.');
+    }
+  });
+
+  it.each(commandWords().filter((w) => w.length > 0).map((w) => [w.join(' ')]))('`%s --help`, `-h` and `help %s` print its usage and exit 0', async (words) => {
+    const argv = words.split(' ');
+    const forms = [[...argv, '--help'], [...argv, '-h'], [...argv.slice(0, -1), 'help', argv.at(-1)!]];
+    for (const form of forms) {
+      const { code, out, err } = await rtc(form);
+      expect(code, form.join(' ')).toBe(0);
+      expect(err, form.join(' ')).toBe('');
+      expect(out, form.join(' ')).toMatch(new RegExp(`^Usage: rtc-machines ${words} `));
+    }
+  });
+
+  it('a command group alone (`stun`) prints its help and exits 0', async () => {
+    const { code, out } = await rtc(['stun']);
     expect(code).toBe(0);
-    expect(out).toContain('A tour of the NAT types');
-    expect(out).toMatch(/symmetric\s+address-and-port-dependent\s+✓ ✗ ✗/);
-    expect(out).toMatch(/full-cone\s+endpoint-independent\s+✓ ✓ ✓/);
+    for (const sub of ['decode', 'probe', 'serve']) expect(out).toContain(`  ${sub} `);
   });
+});
 
-  it('--format json prints the trace as JSON lines, the same for the same seed', async () => {
-    const a = await run('simulate', 'nat-tour', '--format', 'json', '--seed', '3');
-    const b = await run('simulate', 'nat-tour', '--format', 'json', '--seed', '3');
-    expect(a.code).toBe(0);
-    expect(a.out).toBe(b.out);
-    const records = a.out.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; kind: string });
-    expect(records.map((r) => r.seq)).toEqual(records.map((_, i) => i));
-    expect(new Set(records.map((r) => r.kind))).toEqual(new Set(['note', 'packet.send', 'packet.deliver', 'packet.drop', 'nat.mapping.create', 'nat.translate', 'stream.state']));
+describe('--version', () => {
+  it.each([['--version'], ['-V']])("%s prints package.json's version, alone on a line", async (flag) => {
+    expect(await rtc([flag])).toEqual({ code: 0, out: `${VERSION}\n`, err: '' });
   });
+});
 
-  it('list and profiles print one entry a line', async () => {
-    expect((await run('list')).out).toMatch(/^nat-tour\s+A tour of the NAT types$/m);
-    expect((await run('profiles')).out).toMatch(/^symmetric-then-cone\s+a symmetric NAT behind a full-cone NAT$/m);
-  });
-
+describe('usage errors: exit 2, one line on standard error, nothing on standard output', () => {
   it.each([
-    [['bogus'], 2, /unknown command "bogus"/],
-    [['simulate', '--seed', 'x'], 2, /--seed must be an integer/],
-    [['simulate', '--format', 'yaml'], 2, /--format must be text or json/],
-    [['simulate', '--nope'], 2, /Unknown option '--nope'/],
-    [['simulate', 'no-such-scenario'], 1, /cannot read .*no-such-scenario\.json \(known scenarios: .*nat-tour/],
-  ])('%j exits %i with a clear message', async (argv, code, message) => {
-    const result = await run(...argv);
-    expect(result.code).toBe(code);
-    expect(result.err).toMatch(message);
-  });
-
-  it('--pcap writes the packets as a pcap file', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'rtc-')), 'tour.pcap');
-    expect((await run('simulate', 'hole-punching', '--pcap', file)).code).toBe(0);
-    const bytes = readFileSync(file);
-    expect(bytes.readUInt32LE(0)).toBe(0xa1b2c3d4);
-    expect(bytes.length).toBeGreaterThan(24 + 16 * 10);
-    expect((await run('simulate', '--pcap', join(file, 'no', 'such', 'dir.pcap'))).err).toMatch(/cannot write the pcap file/);
-  });
-
-  it('a broken scenario file is refused with every problem and the file named', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rtc-'));
-    const file = join(dir, 'broken.json');
-    writeFileSync(file, JSON.stringify({ name: 'b', title: 't', description: 'd', topology: { hosts: [{ id: 'x', latency: -1 }] }, script: [] }));
-    const result = await run('simulate', file);
-    expect(result.code).toBe(1);
-    expect(result.err).toContain(file);
-    expect(result.err).toContain('topology.hosts[0].latency');
-    writeFileSync(file, '{ not json');
-    expect((await run('simulate', file)).err).toMatch(/not valid JSON/);
+    [['bogus'], "rtc-machines: unknown command 'bogus'; see rtc-machines --help"],
+    [['simulte'], "rtc-machines: unknown command 'simulte' (Did you mean simulate?); see rtc-machines --help"],
+    [['stun', 'decod'], "rtc-machines stun: unknown command 'decod' (Did you mean decode?); see rtc-machines stun --help"],
+    [['simulate', '--sed', '3'], "rtc-machines simulate: unknown option '--sed' (Did you mean --seed?); see rtc-machines simulate --help"],
+    [['simulate', '--seed', 'abc'], "rtc-machines simulate: option '--seed <n>' argument 'abc' is invalid: not a whole number from 0 to 9,007,199,254,740,991 (digits 0-9 only); see rtc-machines simulate --help"],
+    [['simulate', '--seed', ''], "rtc-machines simulate: option '--seed <n>' argument '' is invalid: empty; expected a whole number from 0 to 9,007,199,254,740,991; see rtc-machines simulate --help"],
+    [['simulate', '--seed'], "rtc-machines simulate: option '--seed <n>' argument missing; see rtc-machines simulate --help"],
+    [['simulate', '--format', 'yaml'], "rtc-machines simulate: option '--format <format>' argument 'yaml' is invalid: Allowed choices are text, json; see rtc-machines simulate --help"],
+    [['simulate', 'a', 'b'], "rtc-machines simulate: too many arguments for 'simulate'. Expected 1 argument but got 2; see rtc-machines simulate --help"],
+    [['list', 'extra'], "rtc-machines list: too many arguments for 'list'. Expected 0 arguments but got 1; see rtc-machines list --help"],
+    [['--nope'], "rtc-machines: unknown option '--nope'; see rtc-machines --help"],
+  ])('%j', async (argv, line) => {
+    expect(await rtc(argv)).toEqual({ code: 2, out: '', err: `${line}\n` });
   });
 });

@@ -4,13 +4,13 @@
  * independent of the agent; the last block runs our agents for real.
  */
 import { describe, expect, it } from 'vitest';
-import { matrixCommand } from '../../src/cli/matrix.js';
 import type { CellSetting } from '../../src/lab/cell.js';
 import type { AgentOutcome } from '../../src/lab/cell.js';
 import type { ConnectCell } from '../../src/lab/cell.js';
 import { MATRIX_PROFILES } from '../../src/lab/cell-topology.js';
 import { findPath } from '../../src/lab/oracle.js';
 import { cellLabel, matrixTable } from '../../src/lab/matrix-table.js';
+import { rtc } from './support.js';
 
 /** Agents that do what the oracle says, and run the clock a little so virtual time passes. */
 const modelAgents: ConnectCell = ({ cell, world }: CellSetting): AgentOutcome => {
@@ -24,35 +24,36 @@ const modelAgents: ConnectCell = ({ cell, world }: CellSetting): AgentOutcome =>
 /** Agents that always connect, host/host: wrong wherever no path exists. */
 const liarAgents: ConnectCell = () => ({ connected: true, local: 'host', remote: 'host', protocol: 'udp', ms: 1 });
 
-async function matrix(args: string[], connect: ConnectCell = modelAgents): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await matrixCommand(args, (t) => (out += `${t}\n`), (t) => (err += `${t}\n`), { connect });
-  return { code, out, err };
+function matrix(args: string[], connect: ConnectCell = modelAgents) {
+  return rtc(['matrix', ...args], { seams: { connect } });
 }
 
 describe('matrix: the command line', () => {
   it('prints its usage with --help', async () => {
     const { code, out } = await matrix(['--help']);
     expect(code).toBe(0);
-    expect(out).toMatch(/^Usage: npm run rtc -- matrix/);
+    expect(out).toMatch(/^Usage: rtc-machines matrix \[options\]/);
     expect(out).toContain('--json');
+    expect(out).toContain('--profiles <list>');
   });
 
   it.each([
-    [['--seed'], /--seed/],
-    [['--seed', 'x'], /--seed must be an integer, got "x"/],
-    [['--seed', '1.5'], /--seed must be an integer/],
-    [['--profiles', 'open,moon'], /unknown profile "moon"/],
-    [['--profiles', ''], /unknown profile ""/],
-    [['--frobnicate'], /Unknown option '--frobnicate'/],
-    [['extra'], /Unexpected argument 'extra'/],
-  ])('refuses %j with exit 2 and the usage', async (args, message) => {
+    [['--seed'], "option '--seed <n>' argument missing"],
+    [['--seed', 'x'], "option '--seed <n>' argument 'x' is invalid: not a whole number"],
+    [['--seed', '1.5'], 'not a whole number'],
+    [['--seed', ''], "argument '' is invalid: empty"],
+    [['--profiles', 'open,moon'], 'unknown "moon"; known: open, full-cone,'],
+    [['--profiles', ''], 'an empty name in ""'],
+    [['--frobnicate'], "unknown option '--frobnicate'"],
+    [['--jsn'], "unknown option '--jsn' (Did you mean --json?)"],
+    [['extra'], "too many arguments for 'matrix'"],
+  ])('refuses %j with exit 2 and one line', async (args, message) => {
     const { code, out, err } = await matrix(args);
     expect(code).toBe(2);
     expect(out).toBe('');
-    expect(err).toMatch(message);
-    expect(err).toContain('Usage: npm run rtc -- matrix');
+    expect(err.split('\n')).toHaveLength(2);
+    expect(err).toContain(message);
+    expect(err).toMatch(/^rtc-machines matrix: .*; see rtc-machines matrix --help\n$/);
   });
 });
 
@@ -81,6 +82,7 @@ describe('matrix: the tables', () => {
     expect(out).toMatch(/The oracle disagrees with 6 of 18 cells:/);
     expect(out).toContain('symmetric→port-restricted: the agents connected (host/host); oracle: no direct path');
     expect(out).toContain('host/host!');
+    expect(out).toContain('  !      the agents and the oracle disagree about this cell (explained below)');
   });
 
   it('--no-oracle checks nothing', async () => {
@@ -130,8 +132,7 @@ describe('matrix --json', () => {
 
 describe('matrix with our ICE agents', () => {
   it('prints the whole matrix, both tables, every profile, checked cell by cell against the oracle', async () => {
-    let out = '';
-    const code = await matrixCommand([], (t) => (out += `${t}\n`), () => {});
+    const { code, out } = await rtc(['matrix']);
     const lines = out.split('\n');
     for (const title of ['Without TURN (a STUN server only):', 'With a TURN server (UDP on 3478, TCP on 443):']) {
       const from = lines.indexOf(title);
@@ -143,12 +144,24 @@ describe('matrix with our ICE agents', () => {
     const withTurn = lines.slice(lines.findIndex((l) => l.startsWith('With a TURN server')));
     expect(withTurn.slice(0, withTurn.findIndex((l) => l.startsWith('Rows:'))).join('\n')).not.toContain('FAIL');
     expect(out).toContain('The oracle agrees with all 200 cells');
+    // Under the tables, every type and mark they show is explained; prflx with the RFC's sections.
+    const legend = lines.slice(lines.findIndex((l) => l.startsWith('Rows:')));
+    const tableText = lines.slice(0, lines.findIndex((l) => l.startsWith('Rows:'))).join('\n');
+    for (const word of ['host', 'srflx', 'prflx', 'relay', 'FAIL']) {
+      expect(tableText, word).toContain(word);
+      expect(legend.some((l) => l.startsWith(`  ${word.padEnd(5)}  `)), word).toBe(true);
+    }
+    expect(tableText).toContain('*');
+    expect(legend).toContain("  *      a's packets on that pair leave its host over TCP (TURN over TCP to port 443)");
+    expect(tableText).not.toMatch(/[!?]/);
+    expect(legend.join('\n')).not.toMatch(/^ {2}[!?] /m);
+    expect(legend.join('\n')).toMatch(/prflx  peer-reflexive: .*RFC 8445 §7\.2\.5\.3\.1.*§7\.3\.1\.3/s);
     expect(code).toBe(0);
   });
 
   it('--json: one line per cell, the known cells as everyone expects', async () => {
-    let out = '';
-    const code = await matrixCommand(['--json', '--profiles', 'full-cone,port-restricted,symmetric,udp-blocked'], (t) => (out += `${t}\n`), () => {});
+    const { code, out, err } = await rtc(['matrix', '--json', '--profiles', 'full-cone,port-restricted,symmetric,udp-blocked']);
+    expect(err).toBe('');
     expect(code).toBe(0);
     const cells = out.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(cells).toHaveLength(32);

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stunCommand } from '../../src/cli/stun.js';
 import { Trace } from '../../src/sim/index.js';
 import { bindUdp, type NodeUdpTransport } from '../../src/io/node/udp.js';
 import { startBindingServer } from '../../src/stun/binding-server.js';
@@ -13,12 +12,10 @@ import {
   RFC5769_REQUEST,
   RFC5769_SHORT_TERM_PASSWORD,
 } from '../wire/stun/vectors.js';
+import { rtc } from './support.js';
 
-async function stun(args: string[], input = ''): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await stunCommand(args, (t) => (out += `${t}\n`), (t) => (err += `${t}\n`), async () => input);
-  return { code, out, err };
+function stun(args: string[], input = '') {
+  return rtc(['stun', ...args], { stdin: input });
 }
 
 /** Hex as people paste it: bytes spaced, lines of 16. */
@@ -75,15 +72,20 @@ describe('stun decode', () => {
     expect(err).toMatch(message);
   });
 
+  it('prints one line of JSON (JSON Lines, like every JSON output of the command)', async () => {
+    const { out } = await stun(['decode'], dump(RFC5769_REQUEST));
+    expect(out.endsWith('\n')).toBe(true);
+    expect(out.trimEnd().split('\n')).toHaveLength(1);
+  });
+
   it.each([
-    [['decode', '--username', 'u'], /--username and --realm need --password/],
-    [['decode', 'extra'], /reads the message from standard input/],
-    [['decode', '--nope'], /Unknown option '--nope'/],
-    [['bogus'], /unknown stun command "bogus"/],
-  ])('%j is a usage error: exit 2', async (args, message) => {
-    const { code, err } = await stun(args);
-    expect(code).toBe(2);
-    expect(err).toMatch(message);
+    [['decode', '--username', 'u'], 'rtc-machines stun decode: --username and --realm need --password; see rtc-machines stun decode --help'],
+    [['decode', 'extra'], "rtc-machines stun decode: too many arguments for 'decode'. Expected 0 arguments but got 1; see rtc-machines stun decode --help"],
+    [['decode', '--nope'], "rtc-machines stun decode: unknown option '--nope'; see rtc-machines stun decode --help"],
+    [['decode', '--pasword', 'x'], "rtc-machines stun decode: unknown option '--pasword' (Did you mean --password?); see rtc-machines stun decode --help"],
+    [['bogus'], "rtc-machines stun: unknown command 'bogus'; see rtc-machines stun --help"],
+  ])('%j is a usage error: exit 2, one line', async (args, line) => {
+    expect(await stun(args)).toEqual({ code: 2, out: '', err: `${line}\n` });
   });
 });
 
@@ -91,6 +93,7 @@ describe('stun probe', () => {
   let coturn: Coturn;
   let ours: NodeUdpTransport;
   let silent: NodeUdpTransport;
+  let closedPort: number;
   const trace = new Trace(() => performance.now());
 
   beforeAll(async () => {
@@ -98,6 +101,10 @@ describe('stun probe', () => {
     ours = await bindUdp({ address: '127.0.0.1' });
     startBindingServer({ socket: ours, trace });
     silent = await bindUdp({ address: '127.0.0.1' });
+    // A port nobody listens on, UDP or TCP: one the system just gave us, then closed.
+    const probe = await bindUdp({ address: '127.0.0.1' });
+    closedPort = probe.local.port;
+    probe.close();
   }, 60_000);
 
   afterAll(async () => {
@@ -107,45 +114,76 @@ describe('stun probe', () => {
   });
 
   it('asks coturn over UDP and prints the address it saw: ours, on 127.0.0.1', async () => {
-    const { code, out, err } = await stun(['probe', `127.0.0.1:${coturn.port}`, '--timeout-ms', '5000']);
+    const { code, out, err } = await stun(['probe', `127.0.0.1:${coturn.port}`, '--timeout-ms', '5000', '--quiet']);
     expect(err, coturn.log()).toBe('');
     expect(code).toBe(0);
     expect(out).toMatch(/^127\.0\.0\.1:\d+\n$/);
   });
 
-  it('asks coturn over TCP, with --json', async () => {
+  it('asks coturn over TCP, with --json: one line of JSON', async () => {
     const { code, out } = await stun(['probe', `127.0.0.1:${coturn.port}`, '--tcp', '--json', '--timeout-ms', '5000']);
     expect(code).toBe(0);
+    expect(out.trimEnd().split('\n')).toHaveLength(1);
     const json = JSON.parse(out);
     expect(json).toMatchObject({ server: `127.0.0.1:${coturn.port}`, transport: 'tcp', transmissions: 1, response: { type: 'Binding success response' } });
     expect(json.mapped).toMatch(/^127\.0\.0\.1:\d+$/);
   });
 
-  it('asks our own Binding server, which saw the address it prints', async () => {
-    const { code, out } = await stun(['probe', `127.0.0.1:${ours.local.port}`, '--timeout-ms', '5000']);
+  it('asks our own Binding server, which saw the address it prints, and says on standard error what it sent', async () => {
+    const { code, out, err } = await stun(['probe', `127.0.0.1:${ours.local.port}`, '--timeout-ms', '5000']);
     expect(code).toBe(0);
     expect(trace.ofKind('stun.answer').map((a) => `${a.mapped}\n`)).toContain(out);
+    expect(err).toBe(
+      `rtc-machines stun probe: asking 127.0.0.1:${ours.local.port} over UDP which address it sees us at (RFC 8489 §6.2.1: up to 4 transmissions, at 0, 0.5, 1.5, 3.5 s; giving up at 5.0 s)\n` +
+        'rtc-machines stun probe: sent the Binding request (transmission 1 of 4); waiting 0.5 s for an answer before sending it again\n',
+    );
   });
 
-  it('gives up with a clear message when nobody answers, after retransmitting', async () => {
-    const { code, out, err } = await stun(['probe', `127.0.0.1:${silent.local.port}`, '--timeout-ms', '700', '--verbose']);
+  it('stops at once when nothing listens on a UDP port (ICMP port unreachable), and says so', async () => {
+    const started = performance.now();
+    const { code, out, err } = await stun(['probe', `127.0.0.1:${closedPort}`]);
+    expect(performance.now() - started).toBeLessThan(3000);
     expect(code).toBe(1);
     expect(out).toBe('');
-    expect(err).toMatch(/"kind":"stun.retransmit"/);
-    expect(err).toMatch(new RegExp(`no answer from 127\\.0\\.0\\.1:${silent.local.port} over UDP after 2 transmissions in 0\\.7 s`));
+    expect(err.trimEnd().split('\n').at(-1)).toBe(
+      `rtc-machines stun probe: nothing listens on 127.0.0.1:${closedPort} over UDP (ICMP port unreachable); start a server there, e.g. rtc-machines stun serve`,
+    );
+  });
+
+  it('and over TCP (connection refused)', async () => {
+    const { code, err } = await stun(['probe', `127.0.0.1:${closedPort}`, '--tcp', '--quiet']);
+    expect(code).toBe(1);
+    expect(err).toBe(`rtc-machines stun probe: nothing listens on 127.0.0.1:${closedPort} over TCP (connection refused); start a server there, e.g. rtc-machines stun serve\n`);
+  });
+
+  it('gives up with a clear message when nobody answers, telling each retransmission as it goes', async () => {
+    const { code, out, err } = await stun(['probe', `127.0.0.1:${silent.local.port}`, '--timeout-ms', '1600', '--verbose']);
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    const told = err.split('\n').filter((l) => l.startsWith('rtc-machines stun probe: '));
+    expect(told).toEqual([
+      `rtc-machines stun probe: asking 127.0.0.1:${silent.local.port} over UDP which address it sees us at (RFC 8489 §6.2.1: up to 3 transmissions, at 0, 0.5, 1.5 s; giving up at 1.6 s)`,
+      'rtc-machines stun probe: sent the Binding request (transmission 1 of 3); waiting 0.5 s for an answer before sending it again',
+      'rtc-machines stun probe: no answer in 0.5 s; sent it again (transmission 2 of 3); waiting 1.0 s for an answer before sending it again',
+      'rtc-machines stun probe: no answer in 1.0 s; sent it again (transmission 3 of 3); waiting 0.1 s for an answer, then giving up',
+      `rtc-machines stun probe: no answer from 127.0.0.1:${silent.local.port} over UDP after 3 transmissions in 1.6 s; is a STUN server listening there (try: rtc-machines stun serve), and does the network let the packets through?`,
+    ]);
+    // --verbose: the transaction's own trace records too, one JSON object a line.
+    expect(err).toMatch(/^\{"kind":"stun\.retransmit",.*"attempt":2/m);
   });
 
   it.each(['nohostport', '127.0.0.1', '127.0.0.1:0', '127.0.0.1:70000', '[::1', '[nope]:3478', 'a b:1'])('refuses the malformed server %j: exit 2', async (server) => {
-    const { code, err } = await stun(['probe', server]);
+    const { code, out, err } = await stun(['probe', server]);
     expect(code).toBe(2);
-    expect(err).toMatch(/is not host:port|in brackets is not an IPv6 address/);
+    expect(out).toBe('');
+    expect(err).toMatch(/^rtc-machines stun probe: command-argument value '.*' is invalid for argument 'host:port': .*(is not host:port|in brackets is not an IPv6 address|out of range).*; see rtc-machines stun probe --help\n$/);
   });
 
-  it('refuses a --timeout-ms that is not a positive whole number', async () => {
-    for (const bad of ['--timeout-ms=-5', '--timeout-ms=0', '--timeout-ms=1.5', '--timeout-ms=soon']) {
+  it('refuses a --timeout-ms that is not a whole number of milliseconds from 1 to an hour', async () => {
+    for (const bad of ['--timeout-ms=-5', '--timeout-ms=0', '--timeout-ms=1.5', '--timeout-ms=soon', '--timeout-ms=', '--timeout-ms=3600001']) {
       const { code, err } = await stun(['probe', '127.0.0.1:3478', bad]);
-      expect(code).toBe(2);
-      expect(err).toMatch(/--timeout-ms must be a positive whole number/);
+      expect(code, bad).toBe(2);
+      expect(err).toMatch(/^rtc-machines stun probe: option '--timeout-ms <ms>' argument '.*' is invalid: .*whole number from 1 to 3,600,000/);
     }
   });
 });
