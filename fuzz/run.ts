@@ -1,5 +1,6 @@
 /**
- * `npm run fuzz [-- --seed N] [--count N] [--time-bound MS] [--replay INDEX]`
+ * `npm run fuzz [-- --seed N] [--count N] [--time-bound MS] [--replay INDEX]` (`--help` says more;
+ * a bad value or an unknown flag is refused with exit 2)
  *
  * Pushes random and mutated inputs (fuzz/generate.ts) through every decoder of
  * src/wire: decodeStunMessage (and, on success, verifyStunMessage,
@@ -33,6 +34,8 @@ import {
   parseCandidate,
 } from '../src/wire/index.js';
 import { FUZZ_KEY, Rng, buildCorpus, concat, generateInput, type Corpus } from './generate.js';
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT_OK, EXIT_USAGE, argParser, readWholeNumber, usageLine } from '../src/cli/options.js';
 
 interface Options {
   seed: number;
@@ -94,18 +97,50 @@ function mutateCandidateLine(bytes: Uint8Array): string {
   return line.slice(0, at) + insert + line.slice(at + cut);
 }
 
-function parseArgs(argv: string[]): Options {
-  const get = (name: string): string | undefined => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const seedText = get('seed') ?? process.env['FUZZ_SEED'];
-  const replayText = get('replay');
+/** At most this many inputs: the watchdog counts them in an Int32Array. */
+const MAX_COUNT = 2 ** 31 - 1;
+const MAX_SEED = 0xffff_ffff;
+
+/**
+ * The command line, checked by the command's own rules (src/cli/options.ts):
+ * a value that is not a number in range is refused with exit 2, never run as
+ * some other number (`Number('abc')` is NaN, so a loop of NaN inputs ran none
+ * and said OK; `Number('')` is seed 0). Returns the options, or the exit code
+ * when there is nothing to run (help shown, or a usage error reported).
+ */
+function parseArgs(argv: string[]): Options | number {
+  const whole = (min: number, max: number) => argParser((text) => readWholeNumber(text, min, max));
+  const program = new Command('npm run fuzz --')
+    .description('Push random and mutated inputs through every decoder of src/wire; fail on an exception, an untyped error, a broken round trip or a hang.')
+    .addOption(new Option('--seed <n>', 'the seed (default: $FUZZ_SEED, else one from the clock and the pid)').argParser(whole(0, MAX_SEED)))
+    .addOption(new Option('--count <n>', 'how many inputs').argParser(whole(1, MAX_COUNT)).default(1_000_000))
+    .addOption(new Option('--time-bound <ms>', 'the most one input may take, ms').argParser(whole(1, 600_000)).default(1000))
+    .addOption(new Option('--replay <index>', 'run only input INDEX of the seed, in this thread, and print it').argParser(whole(0, MAX_COUNT - 1)))
+    .helpOption('-h, --help', 'print this help')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`${usageLine('npm run fuzz --', text)}\n`) });
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' ? EXIT_OK : EXIT_USAGE;
+    throw e;
+  }
+  const values = program.opts<{ seed?: number; count: number; timeBound: number; replay?: number }>();
+  let seed = values.seed;
+  const fromEnv = process.env['FUZZ_SEED'];
+  if (seed === undefined && fromEnv !== undefined) {
+    const parsed = readWholeNumber(fromEnv, 0, MAX_SEED);
+    if (!parsed.ok) {
+      console.error(`npm run fuzz --: FUZZ_SEED=${JSON.stringify(fromEnv)} is invalid: ${parsed.problem}`);
+      return EXIT_USAGE;
+    }
+    seed = parsed.value;
+  }
   return {
-    seed: seedText !== undefined ? Number(seedText) >>> 0 : (Date.now() ^ (process.pid << 16)) >>> 0,
-    count: Number(get('count') ?? 1_000_000),
-    timeBoundMs: Number(get('time-bound') ?? 1000),
-    replay: replayText !== undefined ? Number(replayText) : undefined,
+    seed: seed ?? (Date.now() ^ (process.pid << 16)) >>> 0,
+    count: values.count,
+    timeBoundMs: values.timeBound,
+    replay: values.replay,
   };
 }
 
@@ -315,6 +350,10 @@ function printReport(options: Options, report: Report, hang: string | undefined)
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
+  if (typeof options === 'number') {
+    process.exitCode = options;
+    return;
+  }
   console.log(`wire fuzz: seed ${options.seed}, ${options.replay !== undefined ? `replaying input ${options.replay}` : `${options.count} inputs`}, time bound ${options.timeBoundMs} ms per input`);
 
   if (options.replay !== undefined) {
