@@ -7,9 +7,11 @@
  * by the parser, with the option named, before any command runs. The fuzzer's
  * command line (fuzz/run.ts) uses the same rules.
  *
- * Numbers are strict on purpose: `Number('')` is 0 and `Number(' 1e3 ')` is
- * 1000, so a typo would silently run as some other number. Only decimal
- * digits are a whole number here.
+ * Commander parses the words (options, arguments, subcommands, help); it has
+ * no idea of a number in a range, a port or host:port, which is why these
+ * rules are written here. Numbers are strict on purpose: `Number('')` is 0
+ * and `Number(' 1e3 ')` is 1000, so a typo would silently run as some other
+ * number. Only decimal digits are a whole number here.
  */
 import { InvalidArgumentError } from 'commander';
 import { isIP } from 'node:net';

@@ -101,6 +101,7 @@ async function serve(options: ServeOptions, command: Command, { io }: CliContext
   const served = [`udp ${formatAddress(running.udp)}`, ...(running.tcp ? [`tcp ${formatAddress(running.tcp)}`] : [])].join(' and ');
   const what = users.length > 0 ? `STUN and TURN (realm ${JSON.stringify(options.realm ?? DEFAULT_REALM)}, users ${users.map((u) => u.username).join(', ')})` : 'STUN';
   io.out(`serving ${what} on ${served}`);
+  if (users.length > 0 && !isLoopback(address)) io.out(`TURN refuses to relay to ${LOCAL_PEERS.join(', ')} (RFC 8656 §21.3)`);
   io.out(`try: rtc-machines stun probe ${formatAddress(running.udp)}${running.tcp ? ' [--tcp]' : ''}; stop with Ctrl-C`);
 
   const signal = await stopped;
