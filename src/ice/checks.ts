@@ -26,9 +26,8 @@ import { mappedAddress } from '../stun/client.js';
 import { datagramFlow } from '../stun/flow.js';
 import { formatAddress } from '../io/address.js';
 import type { StunTransactionOutcome } from '../stun/transaction.js';
-import { sameAddress } from '../io/address.js';
 import type { InFlightCheck, Step } from './agent-context.js';
-import { baseOf, retireGenerationsBefore } from './bases.js';
+import { baseById, baseOf, retireGenerationsBefore } from './bases.js';
 import { findLocalCandidate, type LocalCandidate } from './candidate.js';
 import { buildCheckRequest } from './check-request.js';
 import {
@@ -44,6 +43,7 @@ import {
   type ScheduledCheck,
 } from './checklist.js';
 import { startConsent } from './consent.js';
+import { checkSymmetry } from './symmetry.js';
 import { computeFoundation } from './foundation.js';
 import { comparePairs, type CandidatePair } from './pairing.js';
 import { peerReflexivePriority, type IceRole } from './priority.js';
@@ -130,8 +130,12 @@ export function checkDone(step: Step, id: string, outcome: StunTransactionOutcom
     return;
   }
   if (outcome.kind !== 'success') return checkFailedFor(step, check, list, pair, outcome.kind === 'error' ? `${outcome.code} ${outcome.reason}` : outcome.kind);
-  // §7.2.5.2.1: the response must come from where the request went (its arrival on the same base is the flow's).
-  if (!sameAddress(outcome.from, check.remote)) return checkFailedFor(step, check, list, pair, `non-symmetric: the response came from ${formatAddress(outcome.from)} (RFC 8445 §7.2.5.2.1)`);
+  // §7.2.5.2.1: the response must come from where the request went, and arrive where it left from. The
+  // transaction hears only its base's socket (datagramFlow), so it arrived at the base's address.
+  const base = baseById(step, check.base)?.address;
+  if (base === undefined) return checkFailedFor(step, check, list, pair, 'its base is closed');
+  const symmetry = checkSymmetry({ source: base, destination: check.remote }, { source: outcome.from, destination: base });
+  if (!symmetry.symmetric) return checkFailedFor(step, check, list, pair, symmetry.reason);
   const mapped = mappedAddress(outcome.response);
   if (mapped === undefined) return checkFailedFor(step, check, list, pair, 'the response has no XOR-MAPPED-ADDRESS');
 
