@@ -133,11 +133,37 @@ export function runMatrix(options: MatrixOptions = {}): MatrixRun {
   return { seed, profiles, cells, wallMs, oracleWallMs: cells.reduce((sum, c) => sum + c.oracleWallMs, 0), virtualMs: cells.reduce((sum, c) => sum + c.virtualMs, 0) };
 }
 
-/** Whether the agents did what the oracle says they can: connect iff a path exists, and over a relay when only a relay exists. */
-export function agreesWithOracle(run: CellRun): boolean {
-  if (run.oracle === undefined) return true;
+/**
+ * Why the agents and the oracle disagree about a cell, in one sentence, or
+ * undefined when they agree. Agreement is two-sided:
+ * - the agents connect iff the oracle finds a path;
+ * - they connect over a direct pair (host, srflx or prflx on both sides) only
+ *   where the oracle finds a direct path, and through a relay only where it
+ *   finds none. ICE tries every pair and ranks relayed candidates last
+ *   (RFC 8445 §5.1.2.2: type preference 0 for relayed, §6.1.2.3 pair
+ *   priority), so agents that settle on a relay although a direct path exists
+ *   spend a TURN server's bandwidth for nothing (RFC 8656 §1: "it is best to
+ *   use a TURN server only when a direct communication path cannot be
+ *   found"): a disagreement as real as a missed path.
+ * Without the oracle's verdict (not asked) there is nothing to disagree with.
+ */
+export function disagreement(run: CellRun): string | undefined {
+  const oracle = run.oracle;
+  if (oracle === undefined) return undefined;
   const { connected, local, remote } = run.result;
-  if (connected !== run.oracle.path) return false;
+  if (connected && !oracle.path) return `the agents connected (${local}/${remote}) where the oracle finds no path`;
+  if (!connected && oracle.path) return `the agents failed where the oracle finds ${oracle.direct !== null ? 'a direct path' : 'a relayed path only'}`;
+  if (!connected) return undefined;
   const relayed = local === 'relay' || remote === 'relay';
-  return !connected || relayed || run.oracle.direct !== null;
+  if (!relayed && oracle.direct === null) return `the agents connected directly (${local}/${remote}) where the oracle finds no direct path`;
+  if (relayed && oracle.direct !== null) {
+    const d = oracle.direct;
+    return `the agents connected through a relay (${local}/${remote}) where a direct path exists: ${d.from}'s check from ${d.local} to the other's ${d.remoteKind} address ${d.remote} was answered`;
+  }
+  return undefined;
+}
+
+/** The agents did what the oracle says they can (see `disagreement`). */
+export function agreesWithOracle(run: CellRun): boolean {
+  return disagreement(run) === undefined;
 }
