@@ -1,6 +1,14 @@
 /**
  * A world: a validated topology brought to life on one virtual clock, one
  * seeded random source and one trace.
+ *
+ * Two ways to let its time pass, and they give the same trace: a script runs
+ * it (`run`, `runFor`, or `clock.step()`), or a program awaits what happens in
+ * it (`await whenAllocated(client)`, `await runStunTransaction(...)`,
+ * `await awaitCall(link)`): those promises hold the clock, which then runs
+ * itself while the program waits and stops at the event that settles them
+ * (clock.ts, `hold`). A promise that waits on a world with nothing left to
+ * run rejects with a `WorldIdleError` that says what it waited for.
  */
 import { formatAddress } from '../io/address.js';
 import { VirtualClock, type RunOptions, type RunResult } from './clock.js';
@@ -15,12 +23,14 @@ import { SeededRandom } from './random.js';
 import { resolveTopology, type TopologyPlan, type TopologySpec } from './topology.js';
 import { Trace, type TraceOptions } from './trace.js';
 
+/** How a world is built: its seed, and what its trace keeps. */
 export interface WorldOptions {
   /** Same topology and seed, same trace, byte for byte. Default 1. */
   readonly seed?: number;
   readonly trace?: TraceOptions;
 }
 
+/** A running simulated world: hosts, NATs and links on one virtual clock, random source and trace (see the top of this file). */
 export class World {
   readonly clock: VirtualClock;
   readonly random: SeededRandom;
