@@ -25,7 +25,7 @@
  *   source (§14.2), SOFTWARE (§14.14) and FINGERPRINT (§14.7).
  * Garbage never throws: the decoder returns errors as values.
  */
-import { assign, createActor, enqueueActions, fromCallback, setup, type Actor, type EventObject } from 'xstate';
+import { assign, enqueueActions, fromCallback, setup, type Actor, type EventObject } from 'xstate';
 import type { TransportAddress } from '../io/address.js';
 import type { DatagramTransport, StreamTransport } from '../io/transport.js';
 import { bytesToHex } from '../wire/hex.js';
@@ -35,7 +35,7 @@ import { HEADER_LENGTH, MAGIC_COOKIE, StunMethod, decodeMessageType, methodName,
 import { decodeStunMessage, encodeStunMessage, type StunMessage } from '../wire/stun/message.js';
 import { createErrorResponse, createSuccessResponse, createUnknownAttributesResponse } from '../wire/stun/responses.js';
 import { StreamFramer } from '../wire/stream-framer.js';
-import type { Clock } from '../io/clock.js';
+import { startActor, type ActorClockOptions } from './actor.js';
 import { tracing, type StunTrace } from './trace.js';
 import { formatAddress } from '../io/address.js';
 
@@ -124,6 +124,7 @@ function describeType(message: Pick<StunMessage, 'method' | 'class'>): string {
 
 // ---- the server as a machine ------------------------------------------------------
 
+/** A Binding server's socket (and TCP connections, as they come), its answers' options and its trace. */
 export interface BindingServerInput extends BindingServerOptions {
   /** The UDP socket to serve on; none for a server that only takes TCP connections. */
   readonly socket?: DatagramTransport;
@@ -142,6 +143,7 @@ interface MessageEvent {
   readonly reply: (bytes: Uint8Array) => void;
 }
 
+/** What a Binding server takes: datagrams, TCP connections and their ends, and `stop`. */
 export type BindingServerEvent =
   | MessageEvent
   /** A TCP connection a listener accepted: serve STUN over it (RFC 8489 §6.2.2), framed as RFC 8656 §3.1 says. */
@@ -201,6 +203,7 @@ function withAgent(context: ServerContext): { agent?: string } {
   return context.agent === undefined ? {} : { agent: context.agent };
 }
 
+/** The STUN Binding server (RFC 8489 §3) as an XState machine; `startBindingServer` runs one. */
 export const stunBindingServerMachine = setup({
   types: {
     input: {} as BindingServerInput,
@@ -284,16 +287,13 @@ export const stunBindingServerMachine = setup({
   },
 });
 
+/** A running Binding server. */
 export type StunBindingServerActor = Actor<typeof stunBindingServerMachine>;
 
-export interface BindingServerStartOptions {
-  /** The actor's clock (the server sets no timers; given for symmetry with the client). */
-  readonly clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
-}
+/** The server's clock (it sets no timers; given for symmetry with the client). */
+export type BindingServerStartOptions = ActorClockOptions;
 
 /** Creates and starts a Binding server; `actor.send({ type: 'connection', stream })` hands it TCP connections. */
 export function startBindingServer(input: BindingServerInput, options: BindingServerStartOptions = {}): StunBindingServerActor {
-  const actor = createActor(stunBindingServerMachine, { input, ...(options.clock !== undefined ? { clock: options.clock } : {}) });
-  actor.start();
-  return actor;
+  return startActor(stunBindingServerMachine, input, options);
 }

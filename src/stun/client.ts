@@ -7,19 +7,18 @@
  *     const pending = runStunTransaction({ flow: datagramFlow(socket, server), request: bindingRequest(),
  *                                          random: world.random.fork('alice:stun'), trace: world.trace },
  *                                        { clock: world.clock });
- *     world.run();
- *     const outcome = await pending;
+ *     const outcome = await pending;   // the world runs while the program waits (src/stun/actor.ts)
  *
  * In the real world, the same without `clock` (real timers) and `random` (crypto).
  */
-import { createActor, toPromise } from 'xstate';
-import type { TransportAddress } from '../io/address.js';
+import { formatAddress, type TransportAddress } from '../io/address.js';
 import { findAttribute, type StunAttribute } from '../wire/stun/attribute-types.js';
 import { StunMethod } from '../wire/stun/header.js';
 import type { StunMessage } from '../wire/stun/message.js';
-import type { Clock } from '../io/clock.js';
+import { startActor, waitOnClock, type ActorClockOptions } from './actor.js';
 import { stunTransactionMachine, type StunRequest, type StunTransactionActor, type StunTransactionInput, type StunTransactionOutcome } from './transaction.js';
 
+/** What a Binding request carries besides its method. */
 export interface BindingRequestOptions {
   /** SOFTWARE, when given (RFC 8489 §14.14). */
   readonly software?: string;
@@ -44,19 +43,32 @@ export function mappedAddress(response: StunMessage): TransportAddress | undefin
   return (findAttribute(response, 'XOR-MAPPED-ADDRESS') ?? findAttribute(response, 'MAPPED-ADDRESS'))?.value;
 }
 
-export interface StunRunOptions {
-  /** The actor's clock: a VirtualClock in the simulator; real timers by default. */
-  readonly clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
-}
+/** The transaction's clock: a VirtualClock in the simulator; real timers by default. */
+export type StunRunOptions = ActorClockOptions;
 
 /** Creates and starts a transaction actor. */
 export function startStunTransaction(input: StunTransactionInput, options: StunRunOptions = {}): StunTransactionActor {
-  const actor = createActor(stunTransactionMachine, { input, ...(options.clock !== undefined ? { clock: options.clock } : {}) });
-  actor.start();
-  return actor;
+  return startActor(stunTransactionMachine, input, options);
 }
 
-/** Starts a transaction and resolves with its outcome (never rejects for network reasons: outcomes are values). */
+/**
+ * Starts a transaction and resolves with its outcome (never rejects for
+ * network reasons: outcomes are values). On a simulated clock the world runs
+ * while the program awaits it; it rejects with a `WorldIdleError` only if the
+ * world has nothing left to run before the outcome.
+ */
 export function runStunTransaction(input: StunTransactionInput, options: StunRunOptions = {}): Promise<StunTransactionOutcome> {
-  return toPromise(startStunTransaction(input, options));
+  const actor = startStunTransaction(input, options);
+  const what = `runStunTransaction (a ${actor.getSnapshot().context.method} request to ${formatAddress(input.flow.remote)})`;
+  return waitOnClock<StunTransactionOutcome>(actor.clock, what, (resolve, reject) => {
+    const check = () => {
+      const snapshot = actor.getSnapshot();
+      if (snapshot.status === 'done') resolve(snapshot.output);
+      else if (snapshot.status === 'error') reject(snapshot.error instanceof Error ? snapshot.error : new Error(String(snapshot.error)));
+      else if (snapshot.status === 'stopped') reject(new Error(`${what} was stopped before it had an outcome`));
+    };
+    check();
+    const subscription = actor.subscribe({ next: check, error: check, complete: check });
+    return () => subscription.unsubscribe();
+  });
 }

@@ -7,36 +7,41 @@
  *     const socket = world.host('alice').bindUdp();
  *     const client = startTurnClient({ flow: datagramFlow(socket, server), credentials,
  *       random: world.random.fork('alice:turn'), trace: world.trace, agent: 'alice' }, { clock: world.clock });
- *     const allocated = whenAllocated(client);   // settles once the world has run far enough
- *     world.runFor(1_000);
+ *     const allocated = await whenAllocated(client);   // the world runs while the program waits
+ *
+ * (or `world.runFor(1_000)` first: a script that runs the world itself finds it settled).
  *
  * On real sockets, the same without `clock` (real timers) and `random` (crypto):
  *
  *     const client = startTurnClient({ flow: datagramFlow(await bindUdp(), server), credentials });
  *     const result = await whenAllocated(client);
  */
-import { createActor } from 'xstate';
-import type { Clock } from '../../io/clock.js';
+import { formatAddress } from '../../io/address.js';
+import { startActor, waitOnClock, type ActorClockOptions } from '../../stun/actor.js';
 import { turnClientMachine, type TurnClientActor } from './machine.js';
 import type { TurnAllocation, TurnClientEnd, TurnClientInput } from './types.js';
 
-export interface TurnClientRunOptions {
-  /** The actor's clock: the simulator's VirtualClock; real timers by default. */
-  readonly clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
-}
+/** The client's clock: the simulator's VirtualClock; real timers by default. */
+export type TurnClientRunOptions = ActorClockOptions;
 
 /** Creates and starts a TURN client actor; the Allocate goes at once. */
 export function startTurnClient(input: TurnClientInput, options: TurnClientRunOptions = {}): TurnClientActor {
-  const actor = createActor(turnClientMachine, { input, ...(options.clock !== undefined ? { clock: options.clock } : {}) });
-  actor.start();
-  return actor;
+  return startActor(turnClientMachine, input, options);
 }
 
+/** What `whenAllocated` settles with: the allocation, or how the client ended without one. */
 export type AllocationResult = { readonly ok: true; readonly allocation: TurnAllocation } | { readonly ok: false; readonly end: TurnClientEnd };
 
-/** Settles once the client has had an allocation, or has ended without one. Never rejects: failures are values. */
+/**
+ * Settles once the client has had an allocation, or has ended without one:
+ * failures are values. On a simulated clock the world runs while the program
+ * awaits it (src/stun/actor.ts); the one rejection is a `WorldIdleError`, if
+ * the world has nothing left to run first (which a running client never lets happen).
+ */
 export function whenAllocated(actor: TurnClientActor): Promise<AllocationResult> {
-  return new Promise((resolve) => {
+  const input = actor.getSnapshot().context.input;
+  const what = `whenAllocated (the TURN client${input.agent !== undefined ? ` of ${input.agent}` : ''} allocating on ${formatAddress(input.flow.remote)})`;
+  return waitOnClock<AllocationResult>(actor.clock, what, (resolve) => {
     const check = (): boolean => {
       const snapshot = actor.getSnapshot();
       const allocation = snapshot.context.allocation;
@@ -47,13 +52,8 @@ export function whenAllocated(actor: TurnClientActor): Promise<AllocationResult>
       return true;
     };
     if (check()) return;
-    const subscription = actor.subscribe({
-      next: () => {
-        if (check()) subscription.unsubscribe();
-      },
-      error: () => check(),
-      complete: () => check(),
-    });
+    const subscription = actor.subscribe({ next: check, error: check, complete: check });
+    return () => subscription.unsubscribe();
   });
 }
 

@@ -11,12 +11,12 @@
  *
  * Node-only: it imports src/stun's node transports.
  */
-import { createActor } from 'xstate';
 import type { TransportAddress } from '../../io/address.js';
 import { realClock } from '../../io/clock.js';
 import { cryptoRandom } from '../../io/random.js';
 import { NodeTcpListener } from '../../io/node/tcp.js';
 import { NodeUdpTransport } from '../../io/node/udp.js';
+import { startActor } from '../../stun/actor.js';
 import type { TurnServerConfig } from './config.js';
 import { turnServerMachine, type TurnServerActor } from './machine.js';
 import { relayBinder, type RelayBinderLogic } from './relay.js';
@@ -27,6 +27,7 @@ export function nodeRelayBinder(address: string): RelayBinderLogic {
   return relayBinder((port) => NodeUdpTransport.bind({ address, port }));
 }
 
+/** What a TURN server on real sockets serves, and where. */
 export interface NodeTurnServerOptions {
   readonly config: TurnServerConfig;
   /** The address to listen on; 127.0.0.1 by default. */
@@ -41,6 +42,7 @@ export interface NodeTurnServerOptions {
   readonly agent?: string;
 }
 
+/** A TURN server on real sockets. */
 export interface NodeTurnServer {
   readonly actor: TurnServerActor;
   readonly address: TransportAddress;
@@ -54,9 +56,9 @@ export async function startNodeTurnServer(options: NodeTurnServerOptions): Promi
   const relayAddress = options.relayAddress ?? address;
   const udp = await NodeUdpTransport.bind({ address, port: options.port ?? 3478 });
   const machine = turnServerMachine.provide({ actors: { bindRelay: nodeRelayBinder(relayAddress) } });
-  const actor = createActor(machine, {
-    clock: realClock,
-    input: {
+  const actor = startActor(
+    machine,
+    {
       config: options.config,
       udp,
       now: realClock.now,
@@ -64,8 +66,8 @@ export async function startNodeTurnServer(options: NodeTurnServerOptions): Promi
       ...(options.trace !== undefined ? { trace: options.trace } : {}),
       ...(options.agent !== undefined ? { agent: options.agent } : {}),
     },
-  });
-  actor.start();
+    { clock: realClock },
+  );
   let listener: NodeTcpListener | undefined;
   if (options.tcp !== false) {
     try {

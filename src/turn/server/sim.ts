@@ -11,11 +11,11 @@
  * Only types come from src/sim (ARCHITECTURE.md: layer 2 depends on sim for
  * types only); the world itself is handed in.
  */
-import { createActor } from 'xstate';
 import type { TransportAddress } from '../../io/address.js';
 import type { Host } from '../../sim/host.js';
 import type { DatagramTransport } from '../../io/transport.js';
 import type { World } from '../../sim/world.js';
+import { startActor } from '../../stun/actor.js';
 import type { TurnServerConfig } from './config.js';
 import { turnServerMachine, type TurnServerActor } from './machine.js';
 import { relayBinder, type RelayBinderLogic } from './relay.js';
@@ -28,6 +28,7 @@ export function simRelayBinder(host: Pick<Host, 'bindUdp' | 'addresses'>, addres
   return relayBinder((port) => host.bindUdp({ address, port }));
 }
 
+/** What a simulated TURN server serves, and where. */
 export interface SimTurnServerOptions {
   readonly config: TurnServerConfig;
   /** UDP and TCP port; 3478 by default. */
@@ -38,6 +39,7 @@ export interface SimTurnServerOptions {
   readonly tcp?: boolean;
 }
 
+/** A TURN server running on a simulated host. */
 export interface SimTurnServer {
   readonly actor: TurnServerActor;
   /** Where clients reach it (UDP, and TCP unless disabled). */
@@ -47,15 +49,16 @@ export interface SimTurnServer {
   stop(): void;
 }
 
+/** Starts a TURN server on a host of the world, on the world's clock, random source and trace. */
 export function startSimTurnServer(world: Pick<World, 'host' | 'clock' | 'random' | 'trace'>, hostId: string, options: SimTurnServerOptions): SimTurnServer {
   const host = world.host(hostId);
   const address = options.address ?? firstAddress(host);
   const port = options.port ?? TURN_PORT;
   const udp = host.bindUdp({ address, port });
   // The relay sockets come through the input, not `provide`: one machine for every simulated server.
-  const actor = createActor(turnServerMachine, {
-    clock: world.clock,
-    input: {
+  const actor = startActor(
+    turnServerMachine,
+    {
       config: options.config,
       udp,
       relaySocket: (port) => host.bindUdp({ address, port }),
@@ -64,8 +67,8 @@ export function startSimTurnServer(world: Pick<World, 'host' | 'clock' | 'random
       trace: world.trace,
       agent: hostId,
     },
-  });
-  actor.start();
+    { clock: world.clock },
+  );
   const listener = options.tcp === false ? undefined : host.listenTcp({ address, port }, (stream) => actor.send({ type: 'connection', stream }));
   return {
     actor,
