@@ -2,7 +2,8 @@
  * The ICE agent (RFC 8445, with trickle ICE RFC 8838, consent freshness RFC
  * 7675 and mDNS host candidates) as an XState machine.
  *
- *     running ─┬─ pacing: idle ⇄ ticking (a check every Ta, §6.1.4.2)
+ *     running ─┬─ begin (on the clock, after the task that started the agent)
+ *              ├─ pacing: idle ⇄ ticking (a check every Ta, §6.1.4.2)
  *              └─ every other event: one `operate` step (below)
  *        │ close
  *        ▼
@@ -22,10 +23,24 @@
  * - checks.ts: Ta, checks, their outcomes, nomination, the selected pair;
  * - answer.ts: answering checks, role conflicts, peer-reflexive candidates;
  * - consent.ts: consent freshness; states.ts: RTCIceConnectionState.
+ *
+ * An early listener misses nothing. What the agent tells (credentials,
+ * candidates, states) are XState emitted events, read with `actor.on(type,
+ * ...)`, and an actor can only be listened to once it exists: to whoever
+ * calls `startIceAgent`, after it returns. So the agent does not begin
+ * (telling its credentials, gathering) while it starts: starting schedules a `begin`
+ * event on the actor's own clock with no delay, which XState delivers after
+ * the task that started it. On real timers that is the next turn of the
+ * event loop; on the simulator's clock it is an event at the same virtual
+ * instant, queued in order like any other (same seed, same trace). A
+ * listener attached synchronously after `startIceAgent` returns therefore
+ * hears the credentials and every candidate. (The alternatives were worse:
+ * listeners passed to the start helper would give the agent two ways to be
+ * listened to; replaying from the snapshot is what each caller had to do.)
  */
 import { formatAddress } from '../io/address.js';
-import { assign, createActor, enqueueActions, fromCallback, setup, type Actor, type ActorLogic, type ActorSystem, type ActorSystemInfo, type AnyActorRef, type EventObject, type Snapshot } from 'xstate';
-import type { Clock } from '../io/clock.js';
+import { assign, enqueueActions, fromCallback, raise, setup, type Actor, type ActorLogic, type ActorSystem, type ActorSystemInfo, type AnyActorRef, type EventObject, type Snapshot } from 'xstate';
+import { startActor, type ActorClockOptions } from '../stun/actor.js';
 import { stunTransactionMachine, type StunTransactionInput, type StunTransactionOutcome } from '../stun/transaction.js';
 import { turnClientMachine, type TurnClientActor } from '../turn/client/machine.js';
 import { relayedTransport } from '../turn/client/relayed-transport.js';
@@ -61,6 +76,7 @@ const resolver = fromCallback<EventObject, ResolverInput>(({ input, sendBack }) 
 type TurnNotice = { readonly type: 'turn.notification'; readonly client: string; readonly notification: TurnClientNotification };
 type Done = { readonly type: `xstate.done.actor.${string}`; readonly output: unknown; readonly actorId?: string };
 
+/** Every event the agent machine takes: commands, its children's news, its timers. */
 export type IceAgentEvent =
   | IceAgentCommand
   | GathererEvent
@@ -70,6 +86,8 @@ export type IceAgentEvent =
   | TimerEvent
   | { readonly type: 'checks.wake' }
   | { readonly type: 'checks.idle' }
+  /** The agent's first step, scheduled by its start (see the top of this file). */
+  | { readonly type: 'agent.begin' }
   | Done;
 
 /** The machine's input (the agent reads no clock: its timers are the actor's, `createActor(machine, { clock })`). */
@@ -123,6 +141,7 @@ function decide(step: Step, event: IceAgentEvent, self: AnyActorRef): void {
       return consentExpired(step);
     case 'checks.wake':
     case 'checks.idle':
+    case 'agent.begin':
       return;
     default: {
       const id = event.actorId ?? event.type.slice('xstate.done.actor.'.length);
@@ -202,6 +221,7 @@ function carryOut(enqueue: Enqueue, step: Step, self: AnyActorRef, system: Actor
   if (step.wake) enqueue.raise({ type: 'checks.wake' });
 }
 
+/** The ICE agent as an XState machine (see the top of this file); `startIceAgent` runs one. */
 export const iceAgentMachine = setup({
   types: {
     input: {} as IceAgentMachineInput,
@@ -218,7 +238,11 @@ export const iceAgentMachine = setup({
     turnsEnded: ({ context }) => context.turns.every((t) => t.ended),
   },
   actions: {
+    /** Zero delay on the actor's clock: delivered after the task that started the agent (see the top of this file). */
+    scheduleBegin: raise({ type: 'agent.begin' }, { delay: 0 }),
     begin: enqueueActions(({ context, enqueue, self, system }) => {
+      // A restart or a close that came first has begun (or ended) the agent already.
+      if (context.closed || context.gen.gathering !== 'new') return;
       const step = new Step(context);
       step.emit({ type: 'local.credentials', ufrag: context.gen.local.ufrag, pwd: context.gen.local.pwd });
       startGathering(step);
@@ -250,11 +274,12 @@ export const iceAgentMachine = setup({
 }).createMachine({
   id: 'iceAgent',
   context: ({ input }) => initialContext(input),
-  entry: 'begin',
+  entry: 'scheduleBegin',
   initial: 'running',
   states: {
     running: {
       on: {
+        'agent.begin': { actions: 'begin' },
         close: { target: 'closing', actions: 'operate' },
         '*': { actions: 'operate' },
       },
@@ -277,23 +302,22 @@ export const iceAgentMachine = setup({
   },
 });
 
+/** A running ICE agent: `send` commands, `on` its emitted events, `getSnapshot().context` its state. */
 export type IceAgentActor = Actor<typeof iceAgentMachine>;
 
-export interface IceAgentRunOptions {
-  /** The actor's clock: the simulator's VirtualClock; real timers by default. */
-  readonly clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
-}
+/** The agent's clock: the simulator's VirtualClock; real timers by default. */
+export type IceAgentRunOptions = ActorClockOptions;
 
 /**
- * Creates and starts an agent; gathering begins at once.
+ * Creates and starts an agent. It begins (credentials, gathering) on its
+ * clock right after the current task, so listeners attached as soon as this
+ * returns hear everything: `alice.on('local.candidate', ...)`.
  *
  *     const alice = startIceAgent({ environment: simIceEnvironment(world.host('alice'), world.mdns), role: 'controlling',
  *       stunServers: [{ address: '198.51.100.1', port: 3478 }], random: world.random.fork('ice:alice'),
  *       trace: world.trace, agent: 'alice' }, { clock: world.clock });
  */
 export function startIceAgent(input: IceAgentInput, options: IceAgentRunOptions = {}): IceAgentActor {
-  const actor = createActor(iceAgentMachine, { input, ...(options.clock !== undefined ? { clock: options.clock } : {}) });
-  actor.start();
-  return actor;
+  return startActor(iceAgentMachine, input, options);
 }
 

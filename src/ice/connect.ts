@@ -20,6 +20,7 @@
  */
 import type { Clock } from '../io/clock.js';
 import { cryptoRandom } from '../io/random.js';
+import { waitOnClock } from '../stun/actor.js';
 import { tracing } from '../stun/trace.js';
 import { serializeCandidate, type CandidateType, type IceCandidate } from '../wire/ice-candidate.js';
 import type { IceConnectionState, IceTrace } from './agent-trace.js';
@@ -39,6 +40,7 @@ export interface SignalingWorld {
   readonly random?: { fork(label: string): { float(): number } };
 }
 
+/** How the simulated signaling carries messages between the two agents. */
 export interface ConnectOptions {
   /** One way, ms (default 100). */
   readonly signalingDelayMs?: number;
@@ -65,6 +67,7 @@ export interface CallResult {
   readonly selected: { readonly a: SelectedPair | null; readonly b: SelectedPair | null };
 }
 
+/** Two agents wired by `connectAgents`, and the call's result so far. */
 export interface AgentLink {
   readonly a: IceAgentActor;
   readonly b: IceAgentActor;
@@ -81,6 +84,7 @@ type Message =
   | { readonly kind: 'candidate'; readonly ufrag: string; readonly candidate: IceCandidate }
   | { readonly kind: 'end-of-candidates'; readonly ufrag: string };
 
+/** Wires two agents' signaling: each one's credentials, candidates and end-of-candidates reach the other (see the top of this file). */
 export function connectAgents(world: SignalingWorld, a: IceAgentActor, b: IceAgentActor, options: ConnectOptions = {}): AgentLink {
   const delay = options.signalingDelayMs ?? 100;
   const jitter = options.jitterMs ?? 0;
@@ -125,11 +129,15 @@ export function connectAgents(world: SignalingWorld, a: IceAgentActor, b: IceAge
       if (message.kind === 'candidate') batch.push(message);
       else flush(message.ufrag);
     };
-    // What the agent already did before we listened (its start runs gathering at once in the simulator).
+    // An agent begins after the task that started it (agent.ts), so one connected as soon as it
+    // started has told nothing yet and every event reaches the listeners below. One connected
+    // later has: what it told is in its snapshot, from which it is caught up first.
     const gen = from.getSnapshot().context.gen;
-    send({ kind: 'credentials', ufrag: gen.local.ufrag, pwd: gen.local.pwd });
-    for (const candidate of gen.signalled) send({ kind: 'candidate', ufrag: gen.local.ufrag, candidate });
-    if (gen.gathering === 'complete') send({ kind: 'end-of-candidates', ufrag: gen.local.ufrag });
+    if (gen.gathering !== 'new') {
+      send({ kind: 'credentials', ufrag: gen.local.ufrag, pwd: gen.local.pwd });
+      for (const candidate of gen.signalled) send({ kind: 'candidate', ufrag: gen.local.ufrag, candidate });
+      if (gen.gathering === 'complete') send({ kind: 'end-of-candidates', ufrag: gen.local.ufrag });
+    }
     const subscriptions = [
       from.on('local.credentials', (e) => send({ kind: 'credentials', ufrag: e.ufrag, pwd: e.pwd })),
       from.on('local.candidate', (e) => send({ kind: 'candidate', ufrag: e.ufrag, candidate: e.candidate })),
@@ -180,20 +188,25 @@ export function runCall(world: { readonly clock: { now(): number; peek(): number
   return link.result;
 }
 
-/** On real sockets and real time: resolves once the call settles, or with where it stands after `timeoutMs`. */
+/**
+ * Resolves once the call settles, or with where it stands after `timeoutMs`
+ * of the agents' time (real time on real sockets). On the simulator's clock
+ * the world runs while the program awaits it (src/stun/actor.ts).
+ */
 export function awaitCall(link: AgentLink, options: { readonly timeoutMs?: number } = {}): Promise<CallResult> {
-  return new Promise((resolve) => {
-    const subscriptions = [link.a, link.b].map((x) => x.on('connection-state', () => check()));
-    const timer = setTimeout(() => done(), options.timeoutMs ?? 30_000);
-    const done = () => {
-      clearTimeout(timer);
-      subscriptions.forEach((s) => s.unsubscribe());
-      resolve(link.result);
-    };
+  const clock = link.a.clock;
+  const what = `awaitCall (${link.a.getSnapshot().context.options.agent} and ${link.b.getSnapshot().context.options.agent})`;
+  return waitOnClock<CallResult>(clock, what, (resolve) => {
     const check = () => {
-      if (link.settled) done();
+      if (link.settled) resolve(link.result);
     };
+    const subscriptions = [link.a, link.b].map((x) => x.on('connection-state', check));
+    const timer = clock.setTimeout(() => resolve(link.result), options.timeoutMs ?? 30_000);
     check();
+    return () => {
+      clock.clearTimeout(timer);
+      subscriptions.forEach((s) => s.unsubscribe());
+    };
   });
 }
 
