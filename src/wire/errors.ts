@@ -53,6 +53,7 @@ export type StunDecodeErrorCode =
   /** A structured value (PASSWORD-ALGORITHMS) whose inner lengths do not add up. */
   | 'bad-attribute-value';
 
+/** A STUN decode failure: what, in words, and where. */
 export type StunDecodeError = WireDecodeError<StunDecodeErrorCode>;
 
 /** Why an encoder refused its input. */
@@ -60,6 +61,8 @@ export type WireEncodeErrorCode =
   | 'invalid-transaction-id'
   | 'invalid-method'
   | 'invalid-class'
+  /** An attribute `type` that is neither a name of the attribute table nor `'unknown'`. */
+  | 'unknown-attribute'
   | 'invalid-address'
   | 'invalid-port'
   | 'invalid-integer'

@@ -5,24 +5,20 @@
  * are run and their outcome included.
  */
 
-import { addressFamily } from '../../io/address.js';
 import { bytesToHex } from '../hex.js';
-import {
-  PasswordAlgorithm,
-  attributeCode,
-  attributeName,
-  findAttribute,
-  isComprehensionRequired,
-  type StunAttribute,
-} from './attribute-types.js';
+import { findAttribute } from './attribute-types.js';
+import { hex4, type JsonValue } from './attributes/codec.js';
+import { PasswordAlgorithm } from './attributes/values.js';
+import { UNKNOWN_ATTRIBUTE, definitionOf, isComprehensionRequired, type StunAttribute } from './attributes/table.js';
 import { longTermKey, shortTermKey, type PasswordAlgorithmName } from './credentials.js';
 import { verifyFingerprint } from './fingerprint.js';
 import { messageTypeName, methodName } from './header.js';
 import { verifyMessageIntegrity, verifyMessageIntegritySha256 } from './integrity.js';
-import type { DecodedStunMessage, StunMessage } from './message.js';
+import type { DecodedStunMessage, StunMessage } from './message-types.js';
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type { JsonValue } from './attributes/codec.js';
 
+/** The credentials with which `describeStunMessage` checks message integrity; none, and it checks only the fingerprint. */
 export interface DescribeOptions {
   /** The key itself, if known. Takes precedence over the password options. */
   readonly key?: Uint8Array;
@@ -34,6 +30,7 @@ export interface DescribeOptions {
   readonly realm?: string;
 }
 
+/** A message as JSON: its type, transaction id and attributes, and for a decoded message its length and checks. */
 export interface StunMessageDescription {
   readonly [key: string]: JsonValue;
   readonly type: string;
@@ -99,70 +96,14 @@ function deriveKey(message: StunMessage, options: DescribeOptions): Uint8Array |
   return longTermKey(username, realm, options.password, algorithm);
 }
 
+/** `{ name, type, value }`: the value as its entry in the attribute table describes it. */
 function describeAttribute(a: StunAttribute): JsonValue {
-  const code = attributeCode(a);
-  const name =
-    a.type !== 'unknown'
-      ? a.type
-      : `unknown ${isComprehensionRequired(code) ? 'comprehension-required' : 'comprehension-optional'}`;
-  return { name, type: hex4(code), value: describeValue(a) };
-}
-
-function describeValue(a: StunAttribute): JsonValue {
-  switch (a.type) {
-    case 'MAPPED-ADDRESS':
-    case 'XOR-MAPPED-ADDRESS':
-    case 'ALTERNATE-SERVER':
-    case 'XOR-PEER-ADDRESS':
-    case 'XOR-RELAYED-ADDRESS':
-      return { family: addressFamily(a.value.address) ?? 'unknown', address: a.value.address, port: a.value.port };
-    case 'USERNAME':
-    case 'REALM':
-    case 'NONCE':
-    case 'SOFTWARE':
-      return a.value;
-    case 'ERROR-CODE':
-      return { code: a.value.code, reason: a.value.reason };
-    case 'UNKNOWN-ATTRIBUTES':
-      return a.value.map((t) => `${hex4(t)}${attributeName(t) ? ` (${attributeName(t)})` : ''}`);
-    case 'USERHASH':
-    case 'RESERVATION-TOKEN':
-    case 'DATA':
-    case 'unknown':
-    case 'MESSAGE-INTEGRITY':
-    case 'MESSAGE-INTEGRITY-SHA256':
-      return a.value === undefined ? null : bytesToHex(a.value);
-    case 'FINGERPRINT':
-      return a.value === undefined ? null : `0x${a.value.toString(16).padStart(8, '0')}`;
-    case 'PASSWORD-ALGORITHMS':
-      return a.value.map(describeAlgorithm);
-    case 'PASSWORD-ALGORITHM':
-      return describeAlgorithm(a.value);
-    case 'PRIORITY':
-    case 'LIFETIME':
-      return a.value;
-    case 'CHANNEL-NUMBER':
-      return hex4(a.value);
-    case 'ICE-CONTROLLED':
-    case 'ICE-CONTROLLING':
-      return `0x${a.value.toString(16).padStart(16, '0')}`;
-    case 'REQUESTED-ADDRESS-FAMILY':
-      return a.value === 1 ? 'IPv4' : a.value === 2 ? 'IPv6' : `0x${a.value.toString(16).padStart(2, '0')}`;
-    case 'REQUESTED-TRANSPORT':
-      return a.value === 17 ? 'UDP (17)' : a.value === 6 ? 'TCP (6)' : String(a.value);
-    case 'EVEN-PORT':
-      return { reserveNextPort: a.value };
-    case 'USE-CANDIDATE':
-    case 'DONT-FRAGMENT':
-      return true;
+  const value = (a as { readonly value?: unknown }).value;
+  if (a.type === 'unknown') {
+    const name = `unknown ${isComprehensionRequired(a.code) ? 'comprehension-required' : 'comprehension-optional'}`;
+    return { name, type: hex4(a.code), value: UNKNOWN_ATTRIBUTE.describe(value) };
   }
-}
-
-function describeAlgorithm(entry: { algorithm: number; parameters: Uint8Array }): JsonValue {
-  const name = entry.algorithm === 1 ? 'MD5' : entry.algorithm === 2 ? 'SHA-256' : hex4(entry.algorithm);
-  return { algorithm: name, parameters: bytesToHex(entry.parameters) };
-}
-
-function hex4(n: number): string {
-  return `0x${n.toString(16).padStart(4, '0')}`;
+  const definition = definitionOf(a.type);
+  if (definition === undefined) return { name: String(a.type), type: null, value: null };
+  return { name: a.type, type: hex4(definition.code), value: definition.describe(value) };
 }

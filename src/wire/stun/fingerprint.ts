@@ -15,8 +15,9 @@
 import { crc32 } from 'node:zlib';
 import { HEADER_LENGTH, readU16, readU32, writeU16 } from './header.js';
 import { AttributeType } from './attribute-types.js';
-import type { DecodedStunMessage } from './message.js';
+import type { DecodedStunMessage } from './message-types.js';
 
+/** "STUN" in ASCII, XOR-ed into the CRC (RFC 8489 §14.7). */
 export const FINGERPRINT_XOR = 0x5354554e;
 
 /** The FINGERPRINT value for an attribute whose header starts at `attributeOffset` of `message`. */
@@ -27,6 +28,7 @@ export function computeFingerprint(message: Uint8Array, attributeOffset: number)
   return (crc ^ FINGERPRINT_XOR) >>> 0;
 }
 
+/** The outcome of `verifyFingerprint`: ok, absent, or a mismatch. */
 export type FingerprintCheck =
   | { readonly ok: true }
   | { readonly ok: false; readonly reason: 'absent' | 'mismatch'; readonly message: string };

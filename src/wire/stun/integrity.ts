@@ -14,8 +14,9 @@
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { HEADER_LENGTH, writeU16 } from './header.js';
-import type { DecodedStunMessage } from './message.js';
+import type { DecodedStunMessage } from './message-types.js';
 
+/** The two integrity attributes: HMAC-SHA1 and HMAC-SHA256 (RFC 8489 §14.5, §14.6). */
 export type IntegrityAttributeName = 'MESSAGE-INTEGRITY' | 'MESSAGE-INTEGRITY-SHA256';
 
 /**

@@ -16,8 +16,15 @@
  */
 
 import { WireEncodeError, type StunDecodeError, type StunDecodeErrorCode } from '../errors.js';
-import { attributeValueLength, readAttributeValue, writeAttributeValue } from './attributes.js';
-import { AttributeType, attributeCode, isComprehensionRequired, type StunAttribute } from './attribute-types.js';
+import { checkInteger, isValueError, pad4 } from './attributes/codec.js';
+import {
+  AttributeType,
+  definitionByCode,
+  definitionOf,
+  isComprehensionRequired,
+  type NamedDefinition,
+  type StunAttribute,
+} from './attributes/table.js';
 import { computeFingerprint } from './fingerprint.js';
 import {
   HEADER_LENGTH,
@@ -30,46 +37,18 @@ import {
   readU32,
   writeU16,
   writeU32,
-  type StunClass,
 } from './header.js';
 import { computeIntegrity } from './integrity.js';
+import type { DecodedStunMessage, StunMessage } from './message-types.js';
 
-/** A STUN message as typed values. */
-export interface StunMessage {
-  /** 12-bit method, e.g. `StunMethod.Binding`. */
-  readonly method: number;
-  readonly class: StunClass;
-  /** 96 bits, 12 bytes (RFC 8489 §5). */
-  readonly transactionId: Uint8Array;
-  /** In wire order. */
-  readonly attributes: readonly StunAttribute[];
-}
+export type { DecodedStunMessage, StunMessage } from './message-types.js';
 
-/** A message as the decoder found it: the typed values plus what verification and error handling need. */
-export interface DecodedStunMessage extends StunMessage {
-  /** The bytes decoded (a view into the caller's buffer, not a copy). */
-  readonly raw: Uint8Array;
-  /**
-   * Types of the unknown comprehension-required attributes (< 0x8000), in
-   * order of appearance. Non-empty means: a request gets a 420 listing them
-   * (see `createUnknownAttributesResponse`), a response fails its transaction,
-   * an indication is dropped (RFC 8489 §6.3).
-   */
-  readonly unknownRequired: readonly number[];
-  /** Types of the attributes that followed MESSAGE-INTEGRITY(-SHA256) and were ignored (RFC 8489 §14.5, §14.6). */
-  readonly ignoredAfterIntegrity: readonly number[];
-  /** Offset in `raw` of the MESSAGE-INTEGRITY attribute header, if there is one. */
-  readonly integrityOffset?: number;
-  /** Offset in `raw` of the MESSAGE-INTEGRITY-SHA256 attribute header, if there is one. */
-  readonly integritySha256Offset?: number;
-  /** Offset in `raw` of the FINGERPRINT attribute header, if there is one. */
-  readonly fingerprintOffset?: number;
-}
-
+/** What `decodeStunMessage` gives: the message, or why the bytes are not one. */
 export type StunDecodeResult =
   | { readonly ok: true; readonly message: DecodedStunMessage }
   | { readonly ok: false; readonly error: StunDecodeError };
 
+/** How `encodeStunMessage` fills in what the attributes leave out. */
 export interface StunEncodeOptions {
   /** Key for MESSAGE-INTEGRITY and MESSAGE-INTEGRITY-SHA256 (`shortTermKey` or `longTermKey`). */
   readonly key?: Uint8Array;
@@ -84,16 +63,27 @@ export interface StunEncodeOptions {
 /** Longest Message Length: 16 bits, and a multiple of 4. */
 const MAX_MESSAGE_LENGTH = 0xfffc;
 
-const pad4 = (n: number): number => (n + 3) & ~3;
+// The three attributes computed over the message before them (RFC 8489 §14.5-14.7).
+const MESSAGE_INTEGRITY = AttributeType['MESSAGE-INTEGRITY'];
+const MESSAGE_INTEGRITY_SHA256 = AttributeType['MESSAGE-INTEGRITY-SHA256'];
+const FINGERPRINT = AttributeType.FINGERPRINT;
+
+// What the first pass of `encodeStunMessage` found, for its second. Module-level and
+// reused, so an encode allocates only its output: encoding is synchronous and no
+// codec encodes a message, so no two encodes ever share them.
+const measuredDefinitions: NamedDefinition[] = [];
+const measuredLengths: number[] = [];
 
 /**
  * Encodes a message.
  *
  * @throws WireEncodeError `invalid-method` (not 0..0xFFF), `invalid-class`,
- *   `invalid-transaction-id` (not 12 bytes), `missing-key` (an integrity
- *   attribute without `options.key`), `message-too-long` (attributes beyond
- *   65532 bytes), and the attribute errors of attributes.ts (`invalid-port`,
- *   `invalid-address`, `invalid-integer`, `invalid-error-code`, `value-too-long`).
+ *   `invalid-transaction-id` (not 12 bytes), `unknown-attribute` (a `type`
+ *   that is neither a known name nor `'unknown'`), `missing-key` (an
+ *   integrity attribute without `options.key`), `message-too-long`
+ *   (attributes beyond 65532 bytes), and the value errors of the attribute
+ *   codecs (`invalid-port`, `invalid-address`, `invalid-integer`,
+ *   `invalid-error-code`, `value-too-long`).
  */
 export function encodeStunMessage(message: StunMessage, options: StunEncodeOptions = {}): Uint8Array {
   const { method, transactionId, attributes } = message;
@@ -104,14 +94,22 @@ export function encodeStunMessage(message: StunMessage, options: StunEncodeOptio
   if (!(transactionId instanceof Uint8Array) || transactionId.length !== TRANSACTION_ID_LENGTH) {
     throw new WireEncodeError('invalid-transaction-id', 'a transaction id is 12 bytes (RFC 8489 §5)');
   }
-  const lengths = new Array<number>(attributes.length);
+  // First every value is checked and measured, so that writing cannot fail half-way.
+  const definitions = measuredDefinitions;
+  const lengths = measuredLengths;
   let total = 0;
   for (let i = 0; i < attributes.length; i++) {
     const a = attributes[i] as StunAttribute;
-    if ((a.type === 'MESSAGE-INTEGRITY' || a.type === 'MESSAGE-INTEGRITY-SHA256') && options.key === undefined) {
+    const definition = definitionOf(a.type);
+    if (definition === undefined) {
+      throw new WireEncodeError('unknown-attribute', `'${String(a.type)}' is no attribute this library knows; keep others as { type: 'unknown', code, value }`);
+    }
+    if ((definition.code === MESSAGE_INTEGRITY || definition.code === MESSAGE_INTEGRITY_SHA256) && options.key === undefined) {
       throw new WireEncodeError('missing-key', `${a.type} needs options.key`);
     }
-    const length = attributeValueLength(a);
+    if (a.type === 'unknown') checkInteger('unknown attribute type', a.code, 0xffff);
+    const length = definition.codec.encodedLength(valueOf(a), a.type);
+    definitions[i] = definition;
     lengths[i] = length;
     total += 4 + pad4(length);
   }
@@ -129,15 +127,19 @@ export function encodeStunMessage(message: StunMessage, options: StunEncodeOptio
   let offset = HEADER_LENGTH;
   for (let i = 0; i < attributes.length; i++) {
     const a = attributes[i] as StunAttribute;
+    const definition = definitions[i] as NamedDefinition;
     const length = lengths[i] as number;
-    writeU16(out, offset, attributeCode(a));
+    writeU16(out, offset, a.type === 'unknown' ? a.code : definition.code);
     writeU16(out, offset + 2, length);
-    if (a.type === 'MESSAGE-INTEGRITY' || a.type === 'MESSAGE-INTEGRITY-SHA256') {
-      out.set(computeIntegrity(out, offset, options.key as Uint8Array, a.type), offset + 4);
-    } else if (a.type === 'FINGERPRINT') {
+    // The definition's code, not the one written: an unknown attribute may carry any code, and is kept as it is.
+    if (definition.code === MESSAGE_INTEGRITY) {
+      out.set(computeIntegrity(out, offset, options.key as Uint8Array, 'MESSAGE-INTEGRITY'), offset + 4);
+    } else if (definition.code === MESSAGE_INTEGRITY_SHA256) {
+      out.set(computeIntegrity(out, offset, options.key as Uint8Array, 'MESSAGE-INTEGRITY-SHA256'), offset + 4);
+    } else if (definition.code === FINGERPRINT) {
       writeU32(out, offset + 4, computeFingerprint(out, offset));
     } else {
-      writeAttributeValue(out, offset + 4, a, xorKey);
+      definition.codec.write(out, offset + 4, valueOf(a), xorKey);
     }
     const end = offset + 4 + pad4(length);
     if (padding !== 0) out.fill(padding, offset + 4 + length, end);
@@ -200,21 +202,26 @@ export function decodeStunMessage(bytes: Uint8Array): StunDecodeResult {
     // count; after MESSAGE-INTEGRITY-SHA256 only FINGERPRINT (RFC 8489 §14.5,
     // §14.6). The rest are ignored: they are not covered by the HMAC.
     const ignored =
-      attrType !== AttributeType.FINGERPRINT &&
-      (integritySha256Offset !== undefined ||
-        (integrityOffset !== undefined && attrType !== AttributeType['MESSAGE-INTEGRITY-SHA256']));
+      attrType !== FINGERPRINT &&
+      (integritySha256Offset !== undefined || (integrityOffset !== undefined && attrType !== MESSAGE_INTEGRITY_SHA256));
     if (ignored) {
       ignoredAfterIntegrity.push(attrType);
       offset = next;
       continue;
     }
-    const result = readAttributeValue(bytes, attrType, offset + 4, attrLength, xorKey);
-    if (!result.ok) return fail(result.code, result.message, result.offset);
-    const attribute = result.attribute;
-    if (attribute.type === 'unknown' && isComprehensionRequired(attrType)) unknownRequired.push(attrType);
-    else if (attribute.type === 'MESSAGE-INTEGRITY') integrityOffset = offset;
-    else if (attribute.type === 'MESSAGE-INTEGRITY-SHA256') integritySha256Offset = offset;
-    else if (attribute.type === 'FINGERPRINT') fingerprintOffset = offset;
+    let attribute: StunAttribute;
+    const definition = definitionByCode(attrType);
+    if (definition === undefined) {
+      attribute = { type: 'unknown', code: attrType, value: bytes.subarray(offset + 4, offset + 4 + attrLength) };
+      if (isComprehensionRequired(attrType)) unknownRequired.push(attrType);
+    } else {
+      const value = definition.codec.read(bytes, offset + 4, attrLength, xorKey, definition.name);
+      if (isValueError(value)) return fail(value.code, value.message, value.offset);
+      attribute = (value === undefined ? { type: definition.name } : { type: definition.name, value }) as StunAttribute;
+      if (attrType === MESSAGE_INTEGRITY) integrityOffset = offset;
+      else if (attrType === MESSAGE_INTEGRITY_SHA256) integritySha256Offset = offset;
+      else if (attrType === FINGERPRINT) fingerprintOffset = offset;
+    }
     attributes.push(attribute);
     offset = next;
   }
@@ -245,4 +252,9 @@ function hex2(n: number): string {
 
 function hex4(n: number): string {
   return n.toString(16).padStart(4, '0');
+}
+
+/** The value of an attribute, `undefined` for those that carry none (USE-CANDIDATE, DONT-FRAGMENT). */
+function valueOf(a: StunAttribute): unknown {
+  return (a as { readonly value?: unknown }).value;
 }

@@ -4,7 +4,7 @@
  */
 
 import type { StunAttribute } from './attribute-types.js';
-import type { DecodedStunMessage, StunMessage } from './message.js';
+import type { DecodedStunMessage, StunMessage } from './message-types.js';
 
 /**
  * Reason phrases recommended by the IANA "STUN Error Codes" registry

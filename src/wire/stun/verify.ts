@@ -6,8 +6,9 @@
 
 import { verifyFingerprint } from './fingerprint.js';
 import { verifyIntegrity, verifyMessageIntegritySha256, type IntegrityCheck } from './integrity.js';
-import type { DecodedStunMessage } from './message.js';
+import type { DecodedStunMessage } from './message-types.js';
 
+/** What `verifyStunMessage` checks beyond a present FINGERPRINT. */
 export interface VerifyOptions {
   /** Key for MESSAGE-INTEGRITY(-SHA256). Without it, integrity is not checked. */
   readonly key?: Uint8Array;
@@ -22,6 +23,7 @@ export interface VerifyOptions {
   readonly requireIntegritySha256?: boolean;
 }
 
+/** The outcome of `verifyStunMessage`: ok, or the first check that failed and why. */
 export type StunVerification =
   | { readonly ok: true }
   | {
@@ -32,6 +34,7 @@ export type StunVerification =
       readonly message: string;
     };
 
+/** Checks FINGERPRINT, then (with `options.key`) message integrity, in the order RFC 8489 makes them. */
 export function verifyStunMessage(message: DecodedStunMessage, options: VerifyOptions = {}): StunVerification {
   const fp = verifyFingerprint(message);
   if (!fp.ok && (fp.reason === 'mismatch' || options.requireFingerprint === true)) {
