@@ -15,6 +15,7 @@ export function bytesToHex(bytes: Uint8Array): string {
   return out;
 }
 
+/** What `hexToBytes` gives: the bytes, or the offending character and why. */
 export type HexParseResult =
   | { ok: true; bytes: Uint8Array }
   | { ok: false; error: { code: 'bad-hex-digit' | 'odd-digit-count'; message: string; offset: number } };

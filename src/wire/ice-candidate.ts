@@ -71,6 +71,7 @@ export interface IceCandidate {
 /** Which prefix the text had: a whole SDP line, the W3C `RTCIceCandidate.candidate` form, or the bare value. */
 export type CandidatePrefix = 'a=candidate:' | 'candidate:' | '';
 
+/** Why a candidate line could not be parsed. */
 export type CandidateParseErrorCode =
   /** A line break inside the text (only one trailing CRLF or LF is allowed). */
   | 'line-break'
@@ -113,6 +114,7 @@ export interface CandidateParseError extends WireDecodeError<CandidateParseError
   readonly token: string;
 }
 
+/** What `parseCandidate` gives: the candidate, or why the line is not one. */
 export type CandidateParseResult =
   | { readonly ok: true; readonly candidate: IceCandidate; readonly prefix: CandidatePrefix }
   | { readonly ok: false; readonly error: CandidateParseError };
@@ -120,6 +122,7 @@ export type CandidateParseResult =
 /** RFC 8840 §8: no more candidates will follow for this data stream (this generation). */
 export const END_OF_CANDIDATES = 'end-of-candidates';
 
+/** What `parseIceAttribute` gives: a candidate, end-of-candidates, or why the line is neither. */
 export type IceAttributeParseResult =
   | { readonly ok: true; readonly kind: 'candidate'; readonly candidate: IceCandidate; readonly prefix: CandidatePrefix }
   | { readonly ok: true; readonly kind: 'end-of-candidates' }

@@ -18,6 +18,7 @@
 
 import type { WireDecodeError } from './errors.js';
 
+/** One frame cut from a TCP or TLS stream (RFC 8656 §3.1), by its kind. */
 export type StreamFrame =
   /** A complete STUN message, to hand to `decodeStunMessage`. */
   | { readonly kind: 'stun'; readonly bytes: Uint8Array }
@@ -27,12 +28,14 @@ export type StreamFrame =
 /** The stream is out of step: a frame started with bits 0b10 or 0b11. `offset` counts from the start of the stream. */
 export type StreamFramerError = WireDecodeError<'bad-leading-bits'>;
 
+/** The frames completed by the bytes pushed so far, and the error once the stream is out of step. */
 export interface StreamFramerResult {
   readonly frames: StreamFrame[];
   /** Set once the stream is out of step; it stays set and no further frames come. */
   readonly error?: StreamFramerError;
 }
 
+/** Cuts a byte stream into STUN messages and ChannelData frames; push chunks as they arrive. */
 export class StreamFramer {
   /** Pending chunks; those before `first` are used up (an index, not shift(), keeps tiny chunks O(n)). */
   private chunks: Uint8Array[] = [];

@@ -45,6 +45,7 @@ export function shortTermKey(password: string): Uint8Array {
   return utf8(saslPrep(password));
 }
 
+/** A password algorithm by its registry name: `'MD5'` or `'SHA-256'` (RFC 8489 §18.5). */
 export type PasswordAlgorithmName = keyof typeof PasswordAlgorithm;
 
 /**

@@ -20,6 +20,7 @@ export const HEADER_LENGTH = 20;
 /** Fixed value that tells STUN (RFC 5389 and later) apart from RFC 3489 and from other protocols (RFC 8489 §5). */
 export const MAGIC_COOKIE = 0x2112a442;
 
+/** A transaction id is 96 bits (RFC 8489 §5). */
 export const TRANSACTION_ID_LENGTH = 12;
 
 /** The methods of STUN (RFC 8489 §18.2) and TURN (RFC 8656 §17), IANA "STUN Methods". */
@@ -33,6 +34,7 @@ export const StunMethod = {
   ChannelBind: 0x009,
 } as const;
 
+/** A method by its registry name: `'Binding'`, `'Allocate'`, ... */
 export type StunMethodName = keyof typeof StunMethod;
 
 const METHOD_NAMES = new Map<number, StunMethodName>(
@@ -78,6 +80,7 @@ export function encodeMessageType(method: number, cls: StunClass): number {
   return (method & 0x000f) | ((method & 0x0070) << 1) | ((method & 0x0f80) << 2) | ((c & 1) << 4) | ((c & 2) << 7);
 }
 
+/** The method and class of a 14-bit message type: the inverse of {@link encodeMessageType}. */
 export function decodeMessageType(type: number): { method: number; class: StunClass } {
   const method = (type & 0x000f) | ((type >> 1) & 0x0070) | ((type >> 2) & 0x0f80);
   const c = ((type >> 4) & 1) | ((type >> 7) & 2);

@@ -27,10 +27,14 @@
 
 import { WireEncodeError, type WireDecodeError } from '../errors.js';
 
+/** The lowest channel number a client may bind (RFC 8656 §12). */
 export const CHANNEL_NUMBER_MIN = 0x4000;
+/** The highest channel number a client may bind (RFC 8656 §12). */
 export const CHANNEL_NUMBER_MAX = 0x4fff;
+/** Channel number and length, 16 bits each (RFC 8656 §12.4). */
 export const CHANNEL_DATA_HEADER_LENGTH = 4;
 
+/** A ChannelData message: application data on a bound channel, without a STUN header (RFC 8656 §12.4). */
 export interface ChannelData {
   readonly channelNumber: number;
   /** The application data (a view into the decoded buffer when decoded). */
@@ -42,6 +46,7 @@ export function isValidChannelNumber(channelNumber: number): boolean {
   return Number.isInteger(channelNumber) && channelNumber >= CHANNEL_NUMBER_MIN && channelNumber <= CHANNEL_NUMBER_MAX;
 }
 
+/** How `encodeChannelData` frames its bytes. */
 export interface ChannelDataEncodeOptions {
   /** Pad to a multiple of 4 bytes: required over streams (TCP, TLS), optional over UDP. Default false. */
   readonly pad?: boolean;
@@ -67,6 +72,7 @@ export function encodeChannelData(frame: ChannelData, options: ChannelDataEncode
   return out;
 }
 
+/** Why bytes are not a ChannelData message. */
 export type ChannelDataDecodeErrorCode =
   /** Fewer than the 4 header bytes. */
   | 'too-short'
@@ -79,12 +85,15 @@ export type ChannelDataDecodeErrorCode =
   /** Over a stream, the frame is not padded to a multiple of 4 bytes. */
   | 'missing-padding';
 
+/** A ChannelData decode failure: what, in words, and where. */
 export type ChannelDataDecodeError = WireDecodeError<ChannelDataDecodeErrorCode>;
 
+/** What `decodeChannelData` gives: the frame, or why the bytes are not one. */
 export type ChannelDataDecodeResult =
   | { readonly ok: true; readonly frame: ChannelData }
   | { readonly ok: false; readonly error: ChannelDataDecodeError };
 
+/** Where the bytes came from: a datagram, or a frame of a stream. */
 export interface ChannelDataDecodeOptions {
   /** The bytes are one frame from a stream (TCP, TLS): padding must be there. Default false (UDP). */
   readonly stream?: boolean;
