@@ -1,7 +1,8 @@
 /** IPv4 addresses, subnets, transport addresses. */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { broadcastAddress, ipv4ToNumber, isIPv4, nthAddress, numberToIPv4, parseSubnet, scopeOf, subnetContains, subnetSize } from '../../src/sim/index.js';
+import { isIPv4, parseSubnet, scopeOf, subnetContains } from '../../src/sim/index.js';
+import { broadcastAddress, ipv4ToNumber, nthAddress, numberToIPv4, subnetSize } from '../../src/sim/address.js';
 import { AddressError, formatAddress, parseTransportAddress } from '../../src/io/index.js';
 import { prop, runs } from './support.js';
 

@@ -1,7 +1,8 @@
 /** A link's samples: delay within [latency, latency + jitter] to the microsecond, loss at its rate; link validation. */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { DEFAULT_LAN_LINK, Link, SeededRandom, linkProblem, resolveLink } from '../../src/sim/index.js';
+import { DEFAULT_LAN_LINK, Link, SeededRandom } from '../../src/sim/index.js';
+import { linkProblem, resolveLink } from '../../src/sim/link.js';
 import { prop, runs } from './support.js';
 
 describe('Link', () => {

@@ -1,20 +1,8 @@
 /** Topologies: what is refused (and how it is named), and what a valid one resolves to. */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import {
-  NETWORK_PROFILE_NAMES,
-  TopologyError,
-  createWorld,
-  expandProfiles,
-  parseSubnet,
-  resolveTopology,
-  NETWORK_PROFILES,
-  scopeOf,
-  subnetContains,
-  type NetworkProfileName,
-  type TopologyIssueCode,
-  type TopologySpec,
-} from '../../src/sim/index.js';
+import { NETWORK_PROFILE_NAMES, TopologyError, createWorld, parseSubnet, resolveTopology, NETWORK_PROFILES, scopeOf, subnetContains, type NetworkProfileName, type TopologyIssueCode, type TopologySpec } from '../../src/sim/index.js';
+import { expandProfiles } from '../../src/sim/topology.js';
 import { prop, runs } from './support.js';
 
 /** Builds `spec` and returns the TopologyError it must throw. */

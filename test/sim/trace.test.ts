@@ -1,6 +1,7 @@
 /** The trace: ordered, typed, JSON Lines, subscribers, payloads. */
 import { describe, expect, test } from 'vitest';
-import { Trace, toHex, type TraceRecord } from '../../src/sim/index.js';
+import { Trace, type TraceRecord } from '../../src/sim/index.js';
+import { toHex } from '../../src/sim/trace.js';
 import { addr, build, bytes, listen, SERVER_ADDRESSES } from './support.js';
 
 function pingWorld(options?: { payloads?: boolean; retain?: boolean }) {
