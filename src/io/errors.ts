@@ -14,6 +14,12 @@ export type TransportErrorCode =
   | 'ENOTCONN' // the connection is closed, or our side has ended it
   | 'EIO'; // anything else the operating system said (the original error is the `cause`)
 
+/**
+ * What a transport throws when it is used as a real stack would refuse: the
+ * `code` says which refusal (the same codes in the simulator and over real
+ * sockets) and the message says what was being done. An operating-system
+ * error that has no code of its own here is `EIO`, with the original as `cause`.
+ */
 export class TransportError extends Error {
   override readonly name = 'TransportError';
   constructor(

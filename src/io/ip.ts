@@ -39,6 +39,11 @@ export function parseIPv4(text: string): Uint8Array | null {
   return out;
 }
 
+/**
+ * Dotted-quad text for the 4 bytes at `offset` (the inverse of `parseIPv4`),
+ * for reading an IPv4 address out of a packet or an attribute in place. It
+ * does not check the length: the caller has already checked that 4 bytes are there.
+ */
 export function formatIPv4(bytes: Uint8Array, offset = 0): string {
   return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
 }

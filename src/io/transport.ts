@@ -18,6 +18,11 @@ export interface DatagramTransport {
   close(): void;
 }
 
+/**
+ * Where a stream is in its life: `connecting` until the handshake completes
+ * (writes are queued), `open` while bytes flow, `closed` once for good (no
+ * reopening; `onClose` has said why).
+ */
 export type StreamState = 'connecting' | 'open' | 'closed';
 
 /** A connection-oriented byte stream (TCP): ordered, reliable, closed once. */

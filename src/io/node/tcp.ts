@@ -26,13 +26,17 @@ import { TransportError, fromSystemError } from '../errors.js';
 /** As the simulator's TCP: a connection whose SYN is not answered in 15 s fails (sim/stream.ts CONNECT_TIMEOUT_MS). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 
+/** Where a real TCP connection starts from and how long its SYN may go unanswered (`connectTcp`). */
 export interface TcpConnectOptions {
   /** Local address to connect from; the operating system's choice by default. */
   readonly localAddress?: string;
+  /** Local port to connect from; an ephemeral port by default. */
   readonly localPort?: number;
+  /** How long, in ms, the SYN may go unanswered before the connection closes with "timeout"; `DEFAULT_CONNECT_TIMEOUT_MS` (15 000) by default. */
   readonly connectTimeoutMs?: number;
 }
 
+/** Where a real TCP listener accepts connections (`listenTcp`). */
 export interface TcpListenOptions {
   /** 0.0.0.0 by default. */
   readonly address?: string;
@@ -40,6 +44,14 @@ export interface TcpListenOptions {
   readonly port?: number;
 }
 
+/**
+ * A real TCP connection (`node:net`) as a `StreamTransport`, the twin of the
+ * simulator's `SimTcpConnection`: made by `connectTcp` (state "connecting")
+ * or handed to a `listenTcp` callback (already "open"). `write` after the
+ * connection closed or after `end()` throws a `TransportError` `ENOTCONN`.
+ *
+ * @throws {TransportError} `EINVAL` from `connect` for a remote that is not an IP address and a port 1-65535.
+ */
 export class NodeTcpTransport implements StreamTransport {
   private current: StreamState;
   private ended = false;

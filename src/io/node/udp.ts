@@ -22,6 +22,7 @@ import type { TransportAddress } from '../address.js';
 import type { DatagramTransport } from '../transport.js';
 import { TransportError, fromSystemError } from '../errors.js';
 
+/** Where a real UDP socket binds (`bindUdp`, `NodeUdpTransport.bind`). */
 export interface UdpBindOptions {
   /** The local address; 0.0.0.0 (every IPv4 interface) by default, "::" or an IPv6 address for an IPv6 socket. */
   readonly address?: string;
@@ -32,6 +33,19 @@ export interface UdpBindOptions {
 type MessageHandler = (data: Uint8Array, from: TransportAddress) => void;
 type ErrorHandler = (error: TransportError) => void;
 
+/**
+ * A real UDP socket (`node:dgram`) as a `DatagramTransport`, the twin of the
+ * simulator's `SimUdpSocket`: give it to the STUN, TURN and ICE machines to
+ * run them over the real network. Made by `bindUdp` (or `NodeUdpTransport.bind`),
+ * which rejects with a `TransportError` when the system refuses the bind;
+ * `send` throws a `TransportError` `ECLOSED` after `close()` and `EINVAL` for
+ * a destination that is not an IP address and a port 1-65535.
+ *
+ * @throws {TransportError} from `send`, as above; errors while the socket runs go to `onError` handlers instead.
+ * @example
+ * const socket = await bindUdp({ address: '127.0.0.1' });
+ * socket.onMessage((data, from) => console.log(data.byteLength, 'bytes from', formatAddress(from)));
+ */
 export class NodeUdpTransport implements DatagramTransport {
   private readonly handlers = new Set<MessageHandler>();
   private readonly errorHandlers = new Set<ErrorHandler>();
