@@ -10,6 +10,11 @@ import { AddressError } from '../io/address.js';
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
+/**
+ * Whether `text` is an IPv4 address in dotted-quad form (four decimal parts
+ * 0-255, no leading zeros), the only address form a simulated realm uses.
+ * Never throws: anything that is not such a string is `false`.
+ */
 export function isIPv4(text: string): boolean {
   return typeof text === 'string' && parseIPv4(text) !== undefined;
 }
@@ -40,6 +45,7 @@ export function numberToIPv4(n: number): string {
   return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
+/** An IPv4 subnet (RFC 4632 CIDR notation), normalised to its network address: the address space of a simulated LAN. Made by `parseSubnet`. */
 export interface Subnet {
   /** The network address, e.g. 192.168.1.0 */
   readonly network: string;
@@ -48,6 +54,12 @@ export interface Subnet {
   readonly cidr: string;
 }
 
+/**
+ * Reads a subnet in CIDR form (`'192.168.1.0/24'`). Host bits are cleared, so
+ * `'192.168.1.7/24'` gives the subnet `192.168.1.0/24`.
+ *
+ * @throws {AddressError} when `cidr` is not an IPv4 address, a slash and a prefix length 0-32.
+ */
 export function parseSubnet(cidr: string): Subnet {
   const [ip, bits, ...rest] = cidr.split('/');
   const prefixLength = Number(bits);
@@ -58,6 +70,11 @@ export function parseSubnet(cidr: string): Subnet {
   return { network, prefixLength, cidr: `${network}/${prefixLength}` };
 }
 
+/**
+ * Whether `ip` lies inside `subnet` (the network and broadcast addresses included).
+ *
+ * @throws {AddressError} when `ip` is not an IPv4 address.
+ */
 export function subnetContains(subnet: Subnet, ip: string): boolean {
   const mask = maskOf(subnet.prefixLength);
   return ((ipv4ToNumber(ip) & mask) >>> 0) === ipv4ToNumber(subnet.network);
@@ -82,11 +99,18 @@ function maskOf(prefixLength: number): number {
   return prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
 }
 
-/** RFC 1918 private ranges and RFC 6598 shared address space (the carrier-grade NAT range). */
+/** The RFC 1918 private ranges (10/8, 172.16/12, 192.168/16), where LANs live; the RFC 6598 shared range is `SHARED_ADDRESS_SPACE`. */
 export const PRIVATE_RANGES: readonly Subnet[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map(parseSubnet);
+/** RFC 6598 shared address space, 100.64.0.0/10: the addresses a carrier-grade NAT gives its subscribers, between their home NAT and the internet. */
 export const SHARED_ADDRESS_SPACE: Subnet = parseSubnet('100.64.0.0/10');
 const NOT_ROUTABLE: readonly Subnet[] = ['0.0.0.0/8', '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/4', '240.0.0.0/4'].map(parseSubnet);
 
+/**
+ * Where an address may live in a topology (`scopeOf`): `private` (RFC 1918)
+ * and `shared` (RFC 6598, behind a carrier-grade NAT) on a LAN, `public` on
+ * the internet, `special` (this-network, loopback, link-local, multicast,
+ * reserved) nowhere.
+ */
 export type AddressScope = 'private' | 'shared' | 'public' | 'special';
 
 /** Where an address may live: on a LAN (private, shared), on the internet (public), or nowhere in a topology (special). */

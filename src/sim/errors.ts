@@ -18,6 +18,7 @@ export type TopologyIssueCode =
   | 'bad-link'
   | 'bad-firewall';
 
+/** One thing wrong with a topology spec: where (`path`), which kind of mistake (`code`) and, in words, what to change. A `TopologyError` carries every issue found, not only the first. */
 export interface TopologyIssue {
   /** Where in the spec, e.g. `lans[1].gateway.outside.realm` or `hosts[alice].address`. */
   readonly path: string;

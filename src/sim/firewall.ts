@@ -11,6 +11,7 @@ import { formatAddress, type Protocol, type TransportAddress } from '../io/addre
 import type { VirtualClock } from './clock.js';
 import { isObject, isPositiveDuration, unknownFields, type Problem } from './plain-data.js';
 
+/** One rule of a firewall direction: allow or deny the packets it matches. Rules are tried in order and the first match wins. */
 export interface FirewallRule {
   readonly action: 'allow' | 'deny';
   /** Omitted: any protocol. */
@@ -19,11 +20,18 @@ export interface FirewallRule {
   readonly ports?: readonly number[];
 }
 
+/** One direction of a firewall policy: its rules in order, and what happens to a packet no rule matches (`default`). */
 export interface FirewallDirection {
   readonly rules: readonly FirewallRule[];
   readonly default: 'allow' | 'deny';
 }
 
+/**
+ * A firewall as data, for a host (its own traffic) or a NAT (traffic crossing
+ * it): outbound and inbound rules, and whether it is stateful (lets in the
+ * replies to flows allowed out, as conntrack does). A scenario names one of
+ * `FIREWALL_PRESETS` or spells one out.
+ */
 export interface FirewallPolicy {
   /** Named in drop details, e.g. "web-only". */
   readonly name: string;
@@ -31,11 +39,13 @@ export interface FirewallPolicy {
   readonly inbound: FirewallDirection;
   /** Let in packets that answer a flow allowed out (same 5-tuple, reversed). */
   readonly stateful: boolean;
-  /** How long an idle flow is remembered, ms (conntrack's UDP timeout is 120 s by default; TCP's far longer). */
+  /** How long an idle UDP flow is remembered, ms; 120 000 (conntrack's UDP timeout) by default. */
   readonly udpFlowLifetimeMs?: number;
+  /** How long an idle TCP flow is remembered, ms; 7 440 000 (conntrack's established timeout, about 2 h 4 min) by default. */
   readonly tcpFlowLifetimeMs?: number;
 }
 
+/** The firewalls a scenario can name: `block-udp` (only TCP gets through), `web-only` (outbound TCP 80/443 only, the corporate case) and `outbound-only` (stateful, replies only). */
 export const FIREWALL_PRESETS = {
   /** Every UDP packet refused both ways: no STUN, no UDP TURN, no direct media; only TCP (TURN over TCP/TLS) can work. */
   'block-udp': {
@@ -60,6 +70,7 @@ export const FIREWALL_PRESETS = {
   },
 } as const satisfies Record<string, FirewallPolicy>;
 
+/** The name of one of `FIREWALL_PRESETS`. */
 export type FirewallPresetName = keyof typeof FIREWALL_PRESETS;
 
 const POLICY_SHAPE =
@@ -97,8 +108,14 @@ export function firewallPolicyProblems(policy: unknown): Problem[] {
   return problems;
 }
 
+/** A firewall's answer for one packet: allowed, or refused with a `detail` (which rule or the default policy) that the trace shows as the drop's reason. */
 export type FirewallVerdict = { readonly allowed: true } | { readonly allowed: false; readonly detail: string };
 
+/**
+ * A firewall policy at work on one host or NAT, on the world's clock (flows
+ * expire in virtual time). The world builds one from each `firewall` in the
+ * topology; the host or NAT asks it about every packet.
+ */
 export class Firewall {
   private readonly flows = new Map<string, number>();
 

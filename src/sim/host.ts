@@ -17,6 +17,7 @@ import { SimUdpSocket, type UdpSocketOwner } from './udp.js';
 export const EPHEMERAL_PORTS: readonly [number, number] = [49152, 65535];
 const ANY = '0.0.0.0';
 
+/** Where a simulated socket or listener binds on its host (`Host.bindUdp`, `Host.listenTcp`, `Host.connectTcp`). */
 export interface BindOptions {
   /** 0 or omitted: an ephemeral port. */
   readonly port?: number;
@@ -24,6 +25,17 @@ export interface BindOptions {
   readonly address?: string;
 }
 
+/**
+ * A simulated host: its interfaces (one per realm it is on), its UDP sockets,
+ * TCP listeners and connections, and maybe a firewall of its own. Get one
+ * from the world (`world.host('alice')`) and bind sockets on it; they are
+ * the `DatagramTransport`s and `StreamTransport`s the machines run over.
+ *
+ * @throws {TransportError} from `bindUdp`, `listenTcp` and `connectTcp`: `EADDRNOTAVAIL` for an address the host does not have, `EADDRINUSE` for a port in use, `EINVAL` for a port or remote that is not one.
+ * @example
+ * const socket = world.host('alice').bindUdp({ port: 5000 });
+ * socket.send(bytes, { address: '203.0.113.10', port: 3478 });
+ */
 export class Host implements NetworkNode, UdpSocketOwner, StreamOwner {
   readonly interfaces: Attachment[] = [];
   private readonly udp = new Map<number, SimUdpSocket[]>();

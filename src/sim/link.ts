@@ -8,6 +8,12 @@
  */
 import type { SeededRandom } from './random.js';
 
+/**
+ * An access link as a topology spec writes it: every field optional, the
+ * rest taken from `DEFAULT_LAN_LINK` or `DEFAULT_INTERNET_LINK` by where the
+ * attachment is. A hop across a realm crosses the sender's link and then the
+ * receiver's.
+ */
 export interface LinkSpec {
   /** One-way latency of this access link, ms. */
   readonly latencyMs?: number;
@@ -19,6 +25,7 @@ export interface LinkSpec {
   readonly mtu?: number;
 }
 
+/** An access link's quality with every field set (the units of `LinkSpec`: ms, a probability, bytes); what `world.setLinkQuality` changes. */
 export interface LinkQuality {
   readonly latencyMs: number;
   readonly jitterMs: number;
@@ -26,11 +33,14 @@ export interface LinkQuality {
   readonly mtu: number;
 }
 
+/** A LAN attachment's link unless the spec says otherwise: 0.5 ms one way, no jitter, no loss, Ethernet's 1500-byte MTU. */
 export const DEFAULT_LAN_LINK: LinkQuality = { latencyMs: 0.5, jitterMs: 0, loss: 0, mtu: 1500 };
+/** An internet attachment's link unless the spec says otherwise: 10 ms one way, no jitter, no loss, 1500-byte MTU. */
 export const DEFAULT_INTERNET_LINK: LinkQuality = { latencyMs: 10, jitterMs: 0, loss: 0, mtu: 1500 };
 
-/** IPv4 header (20) + UDP header (8), and + TCP header (20, no options). */
+/** IPv4 header (20) + UDP header (8): the bytes a UDP datagram adds to its payload when it is measured against a link's MTU. */
 export const UDP_OVERHEAD = 28;
+/** IPv4 header (20) + TCP header (20, no options): the bytes a TCP segment adds to its payload when it is measured against a link's MTU. */
 export const TCP_OVERHEAD = 40;
 
 /** The smallest MTU every IPv4 link must carry (RFC 791). */

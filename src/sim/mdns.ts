@@ -22,6 +22,13 @@ interface Registration {
   readonly attachment: Attachment;
 }
 
+/**
+ * The world's multicast DNS (RFC 6762) for `.local` host candidates: a host
+ * registers a random `<uuid>.local` name for one of its addresses, and a
+ * query is answered only from a LAN the owner is on (multicast is
+ * link-local, RFC 6762 §2). One per world, `world.mdns`; the ICE agent uses
+ * it to hide and to resolve host candidates.
+ */
 export class MdnsResponders {
   private readonly names = new Map<string, Registration>();
 
@@ -41,6 +48,7 @@ export class MdnsResponders {
     return name;
   }
 
+  /** Forgets a name (the candidate is gone); later queries for it go unanswered. */
   unregister(name: string): void {
     this.names.delete(name);
   }

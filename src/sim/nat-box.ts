@@ -8,6 +8,14 @@ import type { Firewall } from './firewall.js';
 import type { NatTable } from './nat.js';
 import { dstTextOf, readdress, srcTextOf, type Attachment, type Network, type NetworkNode, type Packet } from './network.js';
 
+/**
+ * A simulated NAT: its inside attachment (the LAN's gateway address), its
+ * outside attachment (its external address on the realm above), its
+ * translation table (RFC 4787 for UDP, RFC 5382 for TCP), hairpinning and
+ * maybe a firewall. Built by the world from each LAN's gateway spec; get one
+ * with `world.nat(id)` to read its mappings (`table.mappings()`). Every
+ * translation and drop is traced.
+ */
 export class NatBox implements NetworkNode {
   inside!: Attachment;
   outside!: Attachment;

@@ -34,6 +34,13 @@ export type FilteringBehaviour = MappingBehaviour;
  */
 export type PortAssignment = 'preserve' | 'sequential' | 'random';
 
+/**
+ * How a NAT behaves, field by field in the words of RFC 4787 (UDP) and RFC
+ * 5382 (TCP): its mapping, filtering and port assignment, its mapping
+ * lifetimes (ms), refresh, hairpinning and port range. A topology names a
+ * preset (`NAT_PRESETS`) or gives these fields; unset ones come from
+ * `DEFAULT_NAT_BEHAVIOUR`.
+ */
 export interface NatBehaviour {
   readonly mapping: MappingBehaviour;
   readonly filtering: FilteringBehaviour;
@@ -52,6 +59,12 @@ export interface NatBehaviour {
   readonly portRange: readonly [number, number];
 }
 
+/**
+ * The behaviour RFC 4787 recommends, and a typical home router has: endpoint-
+ * independent mapping (REQ-1), address-and-port-dependent filtering, port
+ * preservation, a 2-minute UDP lifetime (REQ-5), RFC 5382's TCP lifetimes,
+ * hairpinning (REQ-9).
+ */
 export const DEFAULT_NAT_BEHAVIOUR: NatBehaviour = {
   mapping: 'endpoint-independent',
   filtering: 'address-and-port-dependent',
@@ -64,7 +77,9 @@ export const DEFAULT_NAT_BEHAVIOUR: NatBehaviour = {
   portRange: [1024, 65535],
 };
 
+/** Every mapping behaviour of RFC 4787 §4.1 (and filtering behaviour of §5), in order from most to least permissive: to validate input or to sweep a matrix. */
 export const MAPPING_BEHAVIOURS: readonly MappingBehaviour[] = ['endpoint-independent', 'address-dependent', 'address-and-port-dependent'];
+/** Every port assignment of RFC 4787 §4.2 this simulator models: to validate input or to sweep a matrix. */
 export const PORT_ASSIGNMENTS: readonly PortAssignment[] = ['preserve', 'sequential', 'random'];
 
 /** What is wrong with a behaviour read from untrusted data (a scenario file), field by field. */
@@ -89,6 +104,12 @@ export function natBehaviourProblems(behaviour: Record<string, unknown>): Proble
   return problems;
 }
 
+/**
+ * One NAT mapping (RFC 4787 §4): an internal endpoint bound to an external
+ * one, with what it remembers for filtering (§5) and when it expires (ms of
+ * virtual time). Read them with `natBox.table.mappings()`; the NAT updates
+ * the mutable fields as traffic passes.
+ */
 export interface NatMapping {
   readonly protocol: Protocol;
   readonly internal: TransportAddress;
@@ -100,8 +121,9 @@ export interface NatMapping {
   expiresAt: number;
   /** TCP only: has traffic come back (the connection is established)? */
   established: boolean;
-  /** Remote addresses and ip:ports the internal endpoint sent to through this mapping: the filter's memory. */
+  /** Remote addresses the internal endpoint sent to through this mapping: address-dependent filtering's memory. */
   readonly contactedAddresses: Set<string>;
+  /** Remote ip:ports the internal endpoint sent to through this mapping: address-and-port-dependent filtering's memory. */
   readonly contactedEndpoints: Set<string>;
 }
 

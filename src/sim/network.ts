@@ -16,6 +16,7 @@ import type { VirtualClock } from './clock.js';
 import { TCP_OVERHEAD, UDP_OVERHEAD, type Link } from './link.js';
 import { toHex, type DropReason, type Hop, type Trace, type TraceKinds } from './trace.js';
 
+/** What a simulated TCP segment is (the simulator's TCP is connection set-up, data and teardown; no windows): as it appears in a packet's `segment` and in the trace. */
 export type SegmentFlag = 'SYN' | 'SYN-ACK' | 'DATA' | 'FIN' | 'RST';
 
 /** TCP-ish segment information carried by stream packets. */
@@ -25,6 +26,12 @@ export interface Segment {
   readonly seq: number;
 }
 
+/**
+ * One IP packet in flight through the simulated network: its protocol,
+ * addresses as they are now (NATs rewrite them), payload, the virtual time it
+ * was sent (ms) and the hops it has taken. Nodes receive it; the trace
+ * records it.
+ */
 export interface Packet {
   readonly id: number;
   readonly protocol: Protocol;
@@ -74,6 +81,7 @@ export interface NetworkNode {
   receive(attachment: Attachment, packet: Packet): void;
 }
 
+/** Where a host's interface or a NAT's side sits on a realm: its address there and its access link. */
 export interface Attachment {
   /** "<node>@<realm>", e.g. "alice@alice-home". */
   readonly id: string;
@@ -83,6 +91,11 @@ export interface Attachment {
   readonly link: Link;
 }
 
+/**
+ * One addressing realm (RFC 2663's term): the internet, or a LAN behind a NAT
+ * with its subnet and gateway. Inside a realm packets go straight to the
+ * address's owner; out of a LAN they go to its gateway.
+ */
 export interface Realm {
   readonly id: string;
   readonly kind: 'internet' | 'lan';

@@ -22,6 +22,12 @@
 import { DEFAULT_NAT_BEHAVIOUR, type NatBehaviour } from './nat.js';
 import type { FirewallPresetName } from './firewall.js';
 
+/**
+ * NATs by name, each a full `NatBehaviour`: RFC 3489's four classic types in
+ * RFC 4787's terms (see the table above) and a carrier-grade NAT (RFC 6888).
+ * A topology's gateway may name one (`nat: 'symmetric'`) instead of spelling
+ * the behaviour out.
+ */
 export const NAT_PRESETS = {
   'full-cone': { ...DEFAULT_NAT_BEHAVIOUR, mapping: 'endpoint-independent', filtering: 'endpoint-independent' },
   'address-restricted': { ...DEFAULT_NAT_BEHAVIOUR, mapping: 'endpoint-independent', filtering: 'address-dependent' },
@@ -36,6 +42,7 @@ export const NAT_PRESETS = {
   'carrier-grade': { ...DEFAULT_NAT_BEHAVIOUR, mapping: 'endpoint-independent', filtering: 'endpoint-independent', portAssignment: 'random' },
 } as const satisfies Record<string, NatBehaviour>;
 
+/** The name of one of `NAT_PRESETS`. */
 export type NatPresetName = keyof typeof NAT_PRESETS;
 
 /** One layer of a profile: a NAT and the LAN behind it. Layers are listed from the host outwards. */
@@ -46,6 +53,11 @@ export interface ProfileLayer {
   readonly subnet: string;
 }
 
+/**
+ * A kind of network a host can sit in, by name (`{ id: 'alice', profile:
+ * 'cgnat' }` in a topology): the chain of NATs and LANs the world builds
+ * around the host, and maybe a firewall at its edge.
+ */
 export interface NetworkProfile {
   readonly name: string;
   /** One sentence for lists and narration. */
@@ -60,6 +72,12 @@ export interface NetworkProfile {
 
 const home = (nat: NatPresetName): ProfileLayer => ({ name: 'home', nat, subnet: '192.168.1.0/24' });
 
+/**
+ * Every network profile a host can be given: open (public address), one NAT
+ * of each RFC 3489 type, stacked NATs, a carrier-grade NAT behind a home NAT,
+ * and two firewalled networks (UDP blocked, web only). The NAT matrix runs
+ * every pair of them.
+ */
 export const NETWORK_PROFILES = {
   open: { name: 'open', summary: 'a public address, no NAT, no firewall', layers: [] },
   'full-cone': { name: 'full-cone', rfc3489: 'full cone', summary: 'one NAT: endpoint-independent mapping and filtering', layers: [home('full-cone')] },
@@ -110,14 +128,18 @@ export const NETWORK_PROFILES = {
   },
 } as const satisfies Record<string, NetworkProfile>;
 
+/** The name of one of `NETWORK_PROFILES`, as a host's `profile` in a topology. */
 export type NetworkProfileName = keyof typeof NETWORK_PROFILES;
 
+/** The names of `NETWORK_PROFILES`, in their declaration order (the order of lists and of the NAT matrix's rows). */
 export const NETWORK_PROFILE_NAMES = Object.keys(NETWORK_PROFILES) as NetworkProfileName[];
 
+/** Whether `name` names one of `NETWORK_PROFILES`: to check a name from the command line or a file before using it. */
 export function isNetworkProfileName(name: string): name is NetworkProfileName {
   return Object.hasOwn(NETWORK_PROFILES, name);
 }
 
+/** Whether `name` names one of `NAT_PRESETS`: to check a name from the command line or a file before using it. */
 export function isNatPresetName(name: string): name is NatPresetName {
   return Object.hasOwn(NAT_PRESETS, name);
 }

@@ -12,6 +12,15 @@ import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
 
+/**
+ * The world's one source of randomness (ARCHITECTURE.md principle 2): a
+ * seeded generator, forked by label for each consumer, so the same seed
+ * gives the same ports, ids, jitter and loss, and the same trace byte for
+ * byte. Give a fork of it as the `RandomSource` of machines that run in the
+ * world.
+ *
+ * @throws {RangeError} from the constructor for a seed that is not a safe integer.
+ */
 export class SeededRandom {
   private readonly rng: JumpableRandomGenerator;
 

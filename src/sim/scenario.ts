@@ -19,8 +19,19 @@ import type { TraceRecordOf } from './trace.js';
 import { World, type WorldOptions } from './world.js';
 import type { SimUdpSocket } from './udp.js';
 
+/**
+ * Where a script's datagram goes: an `"ip:port"`, or `{ sourceOf: label }`,
+ * the address an earlier labelled datagram was seen to come from on arrival
+ * (after every NAT on its way), which is how a server answers.
+ */
 export type Destination = string | { readonly sourceOf: string };
 
+/**
+ * One step of a scenario's script, at a virtual time `at` (ms from the
+ * start): bind a UDP socket, send a labelled datagram, listen on or connect
+ * to a TCP port, take a link down or up, or write a note into the trace.
+ * Network-level steps only: a script holds no protocol logic.
+ */
 export type ScriptStep =
   | { readonly at: number; readonly bind: { readonly host: string; readonly socket: string; readonly port?: number; readonly address?: string } }
   | { readonly at: number; readonly send: { readonly socket: string; readonly to: Destination; readonly label: string; readonly data?: string } }
@@ -29,6 +40,11 @@ export type ScriptStep =
   | { readonly at: number; readonly link: { readonly attachment: string; readonly up: boolean } }
   | { readonly at: number; readonly note: string };
 
+/**
+ * A scenario as data (what a file in `simulations/` holds): a topology, a
+ * script of network steps on virtual time, and words for people. Read one
+ * with `parseScenario` and play it with `runScenario`.
+ */
 export interface Scenario {
   readonly name: string;
   readonly title: string;
@@ -42,6 +58,12 @@ export interface Scenario {
   readonly settleMs?: number;
 }
 
+/**
+ * A scenario file that cannot be run: `issues` lists every problem and where
+ * it is (topology problems under `topology.`), and `source` names the file.
+ * Thrown by `parseScenario` before anything runs: a broken scenario is never
+ * half-run.
+ */
 export class ScenarioError extends Error {
   override readonly name = 'ScenarioError';
   constructor(
@@ -79,6 +101,7 @@ export interface ConnectOutcome {
   readonly result: string;
 }
 
+/** What `runScenario` returns: the world after the run (its trace holds every packet), the seed it ran with, and what became of each labelled datagram and connection. */
 export interface ScenarioRun {
   readonly scenario: Scenario;
   readonly seed: number;

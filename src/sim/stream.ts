@@ -15,7 +15,9 @@ import type { DropReason } from './trace.js';
 import type { SegmentFlag } from './network.js';
 import type { StreamState, StreamTransport } from '../io/transport.js';
 
+/** When an unanswered SYN is sent again, ms after the previous one: RFC 6298 §2.1's initial RTO of 1 s, doubled each time (§5.5). */
 export const SYN_RETRANSMIT_DELAYS_MS = [1_000, 2_000, 4_000] as const;
+/** How long a simulated connection waits for its SYN to be answered before it closes with "timeout", ms (as `DEFAULT_CONNECT_TIMEOUT_MS` over real sockets). */
 export const CONNECT_TIMEOUT_MS = 15_000;
 /** How long a connection keeps retrying data that the network drops for good, before it gives up. */
 export const DATA_GIVE_UP_MS = 15_000;
@@ -30,6 +32,15 @@ export interface StreamOwner {
   release(connection: SimTcpConnection): void;
 }
 
+/**
+ * A simulated TCP connection, the `StreamTransport` of the simulated world
+ * (the twin of the real `NodeTcpTransport`): ordered and reliable, set up
+ * and torn down with SYN, FIN and RST segments that NATs and firewalls see
+ * (RFC 5382). Made by `host.connectTcp` or handed to a `host.listenTcp`
+ * callback; TURN over TCP and the signaling channel run over it.
+ *
+ * @throws {TransportError} from `write`: `ENOTCONN` after the connection closed or after `end()`, `EINVAL` for bytes that are not a Uint8Array.
+ */
 export class SimTcpConnection implements StreamTransport {
   private current: StreamState;
   private sendSeq = 0;
@@ -206,6 +217,7 @@ export class SimTcpConnection implements StreamTransport {
   }
 }
 
+/** A simulated listening TCP socket, made by `host.listenTcp`: it hands each accepted connection to its callback until it is closed (the twin of `NodeTcpListener`). */
 export class SimTcpListener {
   private isClosed = false;
 

@@ -16,8 +16,18 @@ import { isObject } from './plain-data.js';
 import { DEFAULT_NAT_BEHAVIOUR, natBehaviourProblems, type NatBehaviour } from './nat.js';
 import { NAT_PRESETS, NETWORK_PROFILES, isNatPresetName, isNetworkProfileName, type NatPresetName, type NetworkProfile, type NetworkProfileName } from './profiles.js';
 
+/** The id of the public realm every world has: a LAN's gateway or a host with `realm: INTERNET` sits on the internet. */
 export const INTERNET = 'internet';
 
+/**
+ * A network as data, what a scenario file holds: LANs (each maybe behind a
+ * NAT whose outside is on the internet or on another LAN) and hosts on those
+ * realms or given a network profile. Addresses and links left out are filled
+ * in deterministically. `createWorld` builds it; `resolveTopology` only checks it.
+ *
+ * @example
+ * const world = createWorld({ hosts: [{ id: 'alice', profile: 'symmetric' }, { id: 'stun' }] });
+ */
 export interface TopologySpec {
   /** The public realm every world has; its default access link. */
   readonly internet?: { readonly link?: LinkSpec };
@@ -25,6 +35,7 @@ export interface TopologySpec {
   readonly hosts: readonly HostSpec[];
 }
 
+/** A LAN: its id, its address range and, usually, the NAT (`gateway`) that connects it to the realm outside. */
 export interface LanSpec {
   readonly id: string;
   /** A private (RFC 1918) or shared (RFC 6598, 100.64/10) range, CIDR. */
@@ -35,8 +46,14 @@ export interface LanSpec {
   readonly gateway?: GatewaySpec;
 }
 
+/** A NAT's behaviour in a gateway spec: a preset to start from (default `DEFAULT_NAT_BEHAVIOUR`) and any fields of `NatBehaviour` that differ from it. */
 export type NatBehaviourSpec = Partial<NatBehaviour> & { readonly preset?: NatPresetName };
 
+/**
+ * A LAN's NAT: its id, its behaviour (a preset name or fields), its outside
+ * (the realm above it, and maybe its external address), its inside (the LAN's
+ * gateway address, `.1` of the subnet by default) and maybe a firewall.
+ */
 export interface GatewaySpec {
   readonly id: string;
   readonly nat: NatPresetName | NatBehaviourSpec;
@@ -45,6 +62,7 @@ export interface GatewaySpec {
   readonly firewall?: FirewallPresetName | FirewallPolicy;
 }
 
+/** One interface of a multi-homed host (`HostSpec.interfaces`): the realm it is on, maybe its address and access link. */
 export interface InterfaceSpec {
   readonly realm: string;
   readonly address?: string;
@@ -94,6 +112,11 @@ export interface HostPlan {
   readonly firewall: FirewallPolicy | undefined;
 }
 
+/**
+ * A topology with everything decided: every realm, NAT (with its full
+ * behaviour) and host interface, with its address and link quality. What
+ * `resolveTopology` returns and the world is built from.
+ */
 export interface TopologyPlan {
   readonly realms: readonly RealmPlan[];
   readonly nats: readonly NatPlan[];
@@ -104,6 +127,14 @@ export interface TopologyPlan {
 const PUBLIC_POOL = ['203.0.113.0/24', '198.51.100.0/24', '192.0.2.0/24'].map(parseSubnet);
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+/**
+ * Checks a topology spec read from anywhere (a scenario file, user input)
+ * and fills in what it leaves out (addresses, links) deterministically,
+ * without building a world: a way to validate a spec and see the addresses
+ * it will get. `createWorld` calls it.
+ *
+ * @throws {TopologyError} listing every problem found, before anything is built.
+ */
 export function resolveTopology(input: unknown): TopologyPlan {
   return new Resolver().resolve(input);
 }

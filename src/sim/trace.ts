@@ -108,14 +108,19 @@ export interface NetTraceKinds {
 /** Every kind of record; upper layers add theirs by augmenting this interface. */
 export interface TraceKinds extends NetTraceKinds {}
 
+/** The name of a kind of trace record (`'packet.send'`, `'nat.translate'`, and those upper layers add): the `kind` field of every record. */
 export type TraceKind = keyof TraceKinds;
 
+/** A trace record of one kind: its order (`seq`), its virtual time (`t`, ms), its `kind` and that kind's fields. */
 export type TraceRecordOf<K extends TraceKind> = { readonly seq: number; readonly t: number; readonly kind: K } & TraceKinds[K];
 
+/** Any trace record: a union over every kind, so a `switch (record.kind)` narrows it to that kind's fields. */
 export type TraceRecord = { [K in TraceKind]: TraceRecordOf<K> }[TraceKind];
 
+/** A function `Trace.subscribe` calls with each record as it is written, in order. */
 export type TraceListener = (record: TraceRecord) => void;
 
+/** What a world's trace keeps (`WorldOptions.trace`): payloads for pcap, and records in memory or only streamed to subscribers. */
 export interface TraceOptions {
   /** Record packet payloads as hex (needed for pcap export); default true. */
   readonly payloads?: boolean;
@@ -126,6 +131,17 @@ export interface TraceOptions {
   readonly retain?: boolean;
 }
 
+/**
+ * The one ordered record of everything that happens in a world
+ * (ARCHITECTURE.md principle 4): packets and their NAT translations, machine
+ * events and state changes, signaling. Every record is stamped with the
+ * virtual time; narration, pcap, the inspector and the tests read it. The
+ * world writes it (`world.trace`); read it, subscribe to it, or write it out
+ * as JSON Lines.
+ *
+ * @example
+ * world.trace.subscribe((r) => { if (r.kind === 'packet.drop') console.log(r.t, r.detail); });
+ */
 export class Trace {
   private readonly entries: TraceRecord[] = [];
   private readonly listeners = new Set<TraceListener>();

@@ -13,6 +13,13 @@ export interface UdpSocketOwner {
 
 type MessageHandler = (data: Uint8Array, from: TransportAddress) => void;
 
+/**
+ * A simulated UDP socket, the `DatagramTransport` of the simulated world
+ * (the twin of the real `NodeUdpTransport`). Made by `host.bindUdp`; give it
+ * to the STUN, TURN and ICE machines as their transport.
+ *
+ * @throws {TransportError} from `send`: `ECLOSED` after `close()`, `EINVAL` for bytes that are not a Uint8Array or a destination that is not an IPv4 address and a port 1-65535.
+ */
 export class SimUdpSocket implements DatagramTransport {
   private readonly handlers = new Set<MessageHandler>();
   private isClosed = false;
@@ -26,6 +33,7 @@ export class SimUdpSocket implements DatagramTransport {
     return this.isClosed;
   }
 
+  /** The id of the host the socket belongs to. */
   get host(): string {
     return this.owner.id;
   }
