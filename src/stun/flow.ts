@@ -20,10 +20,18 @@ import type { DatagramTransport, StreamTransport } from '../io/transport.js';
 import { StreamFramer } from '../wire/stream-framer.js';
 import type { StunTransportKind } from './trace.js';
 
+/**
+ * What a STUN or TURN client talks to one server over (made by `datagramFlow`
+ * or `streamFlow`): messages in and out, whichever the transport, and
+ * whether it is reliable, which decides retransmission (RFC 8489 §6.2).
+ * Several transactions may share one flow; each picks out its own messages.
+ */
 export interface StunFlow {
   /** "udp": unreliable, retransmit (RFC 8489 §6.2.1); "tcp": reliable, one transmission (§6.2.2). */
   readonly transport: StunTransportKind;
+  /** Our end of the flow: the socket's or the connection's local address. */
   readonly local: TransportAddress;
+  /** The server this flow talks to. */
   readonly remote: TransportAddress;
   /** Sends one STUN message (or ChannelData frame) to the remote. Throws when the transport is closed. */
   send(message: Uint8Array): void;

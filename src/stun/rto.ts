@@ -31,6 +31,11 @@ export interface StunTiming {
   readonly timeoutMs?: number;
 }
 
+/**
+ * RFC 8489 §6.2's defaults: RTO 500 ms, Rc 7, Rm 16 over UDP (a request sent
+ * at 0, 500, 1500, ... 31 500 ms, given up at 39 500 ms) and Ti 39.5 s over
+ * TCP. A transaction's `timing` overrides fields of it.
+ */
 export const DEFAULT_STUN_TIMING: StunTiming = { rtoMs: 500, rc: 7, rm: 16, tcpTimeoutMs: 39_500 };
 
 export interface TransmissionSchedule {

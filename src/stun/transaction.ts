@@ -45,6 +45,12 @@ export interface StunRequest {
   readonly transactionId?: Uint8Array;
 }
 
+/**
+ * What a STUN client transaction (RFC 8489 §6.2) is given: the flow to send
+ * over, the request, the key that signs it and checks the answer, its
+ * randomness and timing, and where to trace. The input of
+ * `stunTransactionMachine`, `startStunTransaction` and `runStunTransaction`.
+ */
 export interface StunTransactionInput {
   readonly flow: StunFlow;
   readonly request: StunRequest;
@@ -54,6 +60,7 @@ export interface StunTransactionInput {
   readonly random?: RandomSource;
   /** RFC 8489 §6.2 values; the RFC's defaults otherwise. */
   readonly timing?: Partial<StunTiming>;
+  /** Where the transaction records its sends, retransmissions and outcome (a world's trace); none by default. */
   readonly trace?: StunTrace;
   /** Who runs the transaction, for the trace (a host id). */
   readonly agent?: string;
@@ -72,6 +79,13 @@ interface Answered extends OutcomeBase {
   readonly authenticated: boolean;
 }
 
+/**
+ * How a STUN transaction ended, as a value (network failures are outcomes,
+ * never exceptions): a success or error response (RFC 8489 §6.3.3, §6.3.4),
+ * a timeout after the retransmission schedule (§6.2), responses that all
+ * failed integrity (§9.2.5), a response that cannot be used (§7.3.3, §7.3.4),
+ * or a transport that closed. Switch on `kind`.
+ */
 export type StunTransactionOutcome =
   | ({ readonly kind: 'success' } & Answered)
   | ({ readonly kind: 'error'; readonly code: number; readonly reason: string } & Answered)
@@ -195,6 +209,20 @@ function withAgent(context: TransactionContext): { agent?: string } {
   return context.agent === undefined ? {} : { agent: context.agent };
 }
 
+/**
+ * The STUN client transaction (RFC 8489 §6.2, §6.3.3, §6.3.4) as an XState
+ * machine: send the request, retransmit on the RTO schedule over UDP, match
+ * the response by transaction id, check it, and end with a
+ * `StunTransactionOutcome` as its output. Its timers run on the actor's
+ * clock. Most callers want `runStunTransaction`; start it yourself
+ * (`startStunTransaction`) to watch its states.
+ *
+ * A `timing` that makes no schedule leaves the actor in error status with a
+ * `StunTimingError` (`runStunTransaction` rejects with it).
+ * @example
+ * const outcome = await runStunTransaction({ flow: datagramFlow(socket, server), request: bindingRequest(), random }, { clock: world.clock });
+ * if (outcome.kind === 'success') console.log(mappedAddress(outcome.response));
+ */
 export const stunTransactionMachine = setup({
   types: {
     input: {} as StunTransactionInput,
