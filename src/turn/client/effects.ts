@@ -1,9 +1,9 @@
 /**
  * What an operation of the client decides to do, as data: context to assign,
  * records to write, transactions to start, timers to (re)arm or cancel, bytes
- * to send, notifications to tell. The operations (client-operations.ts) are
+ * to send, notifications to tell. The operations (operations.ts) are
  * pure functions from the context to `Effects`; the machine carries them out
- * in one place (`applyEffects` in client-machine.ts), in this order: records,
+ * in one place (`applyEffects` in machine.ts), in this order: records,
  * assignments, cancellations, timers, transactions, transmissions,
  * notifications, so that a trace reads "asked, then sent".
  */

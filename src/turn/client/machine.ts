@@ -12,10 +12,10 @@
  *   brings a fresh NONCE, once (RFC 8489 §9.2.5); any other answer fails
  *   (RFC 8656 §7.4).
  * - allocated, three parallel regions: the lifetime (its end is the end of
- *   the allocation, RFC 8656 §7), the Refresh schedule (client-timing.ts; also
+ *   the allocation, RFC 8656 §7), the Refresh schedule (timing.ts; also
  *   on demand), and keepalives over UDP. Permissions and channel bindings are
  *   requests spawned as child transactions, any number at once, each refreshed
- *   on a timer of its own (client-operations.ts); data goes out as Send
+ *   on a timer of its own (operations.ts); data goes out as Send
  *   indications or ChannelData and comes in as Data indications or ChannelData.
  * - releasing: Refresh with LIFETIME 0 (RFC 8656 §8.1).
  *
@@ -41,6 +41,12 @@ import type { TurnClientCommand, TurnClientEnd, TurnClientInput, TurnClientNotif
 /** A CreatePermission or ChannelBind transaction finished. */
 type RequestDone = DoneActorEvent<StunTransactionOutcome, `request.${number}`>;
 
+/**
+ * Every event `turnClientMachine` takes. An app sends only the
+ * `TurnClientCommand`s (`actor.send({ type: 'send', peer, data })`); the
+ * rest are the machine's own (its flow's messages, its timers, its
+ * finished transactions).
+ */
 export type TurnClientEvent = TurnClientCommand | ClientIoEvent | TimerEvent | RequestDone;
 
 /**
@@ -61,6 +67,20 @@ function outcomeOf(event: { type: string }): StunTransactionOutcome | undefined 
   return event.type.startsWith('xstate.done.actor.') && 'output' in event ? (event.output as StunTransactionOutcome) : undefined;
 }
 
+/**
+ * The TURN client (RFC 8656) as an XState machine: one allocation on one
+ * server over one flow, in the states drawn at the top of this file
+ * (allocating, allocated, releasing, released, failed). Commands come in as
+ * events (`TurnClientCommand`), news goes out as emitted notifications
+ * (`actor.on('turn.data', ...)`), and its output is how it ended
+ * (`TurnClientEnd`). Start it with `startTurnClient`, `startSimTurnClient`
+ * or `startNodeTurnClient`, which give it a clock.
+ *
+ * @example
+ * const { actor } = startSimTurnClient(world, 'alice', { server: turn.address, credentials: { username: 'alice', password: 'secret' } });
+ * const result = await whenAllocated(actor);
+ * if (result.ok) actor.send({ type: 'permission.create', peers: [bob] });
+ */
 export const turnClientMachine = setup({
   types: {
     input: {} as TurnClientInput,
@@ -71,7 +91,7 @@ export const turnClientMachine = setup({
   },
   actors: { transaction, io: clientIo },
   delays: {
-    /** libwebrtc's schedule: a minute before the lifetime ends (client-timing.ts). */
+    /** libwebrtc's schedule: a minute before the lifetime ends (timing.ts). */
     refreshDelay: ({ context }) => allocationRefreshDelayMs(context.allocation?.lifetime ?? 0),
     // Capped where timers overflow (2^31 - 1 ms, about 24.8 days): a server's LIFETIME is untrusted, and the Refresh comes within the hour anyway.
     lifetimeEnd: ({ context }) => Math.min((context.allocation?.lifetime ?? 0) * 1000, LONGEST_TIMER_MS),
@@ -136,7 +156,7 @@ export const turnClientMachine = setup({
       });
     }),
     sendKeepalive: sendTo('io', ({ context }) => ({ type: 'io.transmit' as const, bytes: encodeKeepalive(context.random) })),
-    /** Runs an operation of client-operations.ts for the event, and applies its effects. */
+    /** Runs an operation of operations.ts for the event, and applies its effects. */
     operate: enqueueActions(({ context, event, enqueue }) => {
       const effects = operation(context, event);
       if (effects !== undefined) applyEffects(enqueue, context, effects);
@@ -244,7 +264,7 @@ export const turnClientMachine = setup({
             },
           },
         },
-        /** Over UDP: a Binding indication every so often keeps the NAT mapping of the 5-tuple (client-types.ts). */
+        /** Over UDP: a Binding indication every so often keeps the NAT mapping of the 5-tuple (types.ts). */
         keepalive: {
           initial: 'deciding',
           states: {
@@ -298,7 +318,7 @@ interface Enqueue {
   emit(event: TurnClientNotification): void;
 }
 
-/** Carries out what an operation decided (client-effects.ts), in its order. */
+/** Carries out what an operation decided (effects.ts), in its order. */
 function applyEffects(enqueue: Enqueue, context: TurnClientContext, effects: Effects): void {
   for (const r of effects.records ?? []) enqueue(() => record(context, r.kind, r.fields as never));
   if (effects.assign !== undefined) enqueue.assign(effects.assign);

@@ -1,6 +1,6 @@
 /**
  * A TURN client on real sockets: the machine given a `node:dgram` socket or a
- * `node:net` connection (src/stun's transports), real timers and the
+ * `node:net` connection (src/io/node's transports), real timers and the
  * cryptographic random source (transaction ids SHOULD be unguessable, RFC
  * 8489 §6).
  *
@@ -10,7 +10,7 @@
  *     ...
  *     client.close();   // releases the allocation, then closes the socket
  *
- * Node-only: it imports src/stun's node transports.
+ * Node-only: it imports src/io/node's transports.
  */
 import type { TransportAddress } from '../../io/address.js';
 import { datagramFlow, streamFlow, type StunFlow } from '../../stun/flow.js';
@@ -20,20 +20,31 @@ import type { TurnClientActor } from './machine.js';
 import { startTurnClient } from './run.js';
 import type { TurnClientInput } from './types.js';
 
+/** What `startNodeTurnClient` is given: the client's input without the flow, plus the server and how to reach it (the function opens the socket or connection). */
 export interface NodeTurnClientOptions extends Omit<TurnClientInput, 'flow'> {
+  /** The TURN server's transport address. */
   readonly server: TransportAddress;
   /** UDP by default. */
   readonly transport?: 'udp' | 'tcp';
   /** The local address to bind (UDP) or connect from (TCP); 0.0.0.0 / the system's choice by default. */
   readonly localAddress?: string;
-  /** How long a TCP connection may take to open, ms (default: src/stun's 15 s). */
+  /** How long a TCP connection may take to open, ms (default 15 000, `DEFAULT_CONNECT_TIMEOUT_MS`). */
   readonly connectTimeoutMs?: number;
 }
 
+/**
+ * A TURN client running on a real socket (`startNodeTurnClient`): its actor,
+ * the flow it talks over, and the UDP socket or TCP connection under it.
+ * Call `close()` when done; it releases the allocation and closes the socket.
+ */
 export interface NodeTurnClient {
+  /** The running `turnClientMachine`: send it commands, listen to its notifications, `whenAllocated(actor)`. */
   readonly actor: TurnClientActor;
+  /** The flow to the server the client talks over. */
   readonly flow: StunFlow;
+  /** The UDP socket, for `transport: 'udp'`. */
   readonly socket?: NodeUdpTransport;
+  /** The TCP connection, for `transport: 'tcp'`. */
   readonly connection?: NodeTcpTransport;
   /**
    * Releases the allocation if there is one (without waiting for the answer

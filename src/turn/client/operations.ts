@@ -1,11 +1,11 @@
 /**
  * The client's operations while its allocation lives, as pure functions from
- * the context (and a command or an arrival) to `Effects` (client-effects.ts):
+ * the context (and a command or an arrival) to `Effects` (effects.ts):
  * permissions, channel bindings, their answers and refreshes, and data both
  * ways.
  *
  * - CreatePermission (RFC 8656 §10.1): one request for all the peers given,
- *   refreshed together every 4 minutes (client-timing.ts).
+ *   refreshed together every 4 minutes (timing.ts).
  * - ChannelBind (RFC 8656 §12.1): one peer transport address per channel,
  *   refreshed every 4 minutes; a failed binding gives its peer's permission
  *   back to the CreatePermission refreshes (it was no longer refreshed

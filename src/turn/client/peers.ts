@@ -4,7 +4,7 @@
  * as plain records and pure functions over them, so that the machine's
  * actions stay one line each and the rules can be read in one place.
  *
- * Refreshing (see client-timing.ts): each successful CreatePermission starts
+ * Refreshing (see timing.ts): each successful CreatePermission starts
  * one refresh timer for the peers it carried (its *group*); when it fires,
  * those of its peers that are still wanted, and not kept alive by a bound
  * channel's ChannelBind refreshes, go again in one request.

@@ -1,6 +1,6 @@
 /**
  * What the TURN client is given, what it can be told, what it tells, and how
- * it ends: the public shapes of client-machine.ts.
+ * it ends: the public shapes of machine.ts.
  *
  * Words are RFC 8656's: the *allocation* on the server, its *relayed
  * transport address* (what peers send to), the *server-reflexive* address the
@@ -26,6 +26,12 @@ export interface TurnClientListener {
   send(event: TurnClientNotification): void;
 }
 
+/**
+ * What the TURN client (RFC 8656) is given: the flow to its server, the
+ * long-term credentials, and optionally the lifetime to ask for (s), its
+ * randomness, trace, timing (ms), SOFTWARE and keepalive interval (ms).
+ * The input of `turnClientMachine` and `startTurnClient`.
+ */
 export interface TurnClientInput {
   /**
    * The flow to the TURN server: `datagramFlow(socket, server)` for UDP,
@@ -39,6 +45,7 @@ export interface TurnClientInput {
   readonly lifetime?: number;
   /** Transaction ids: the simulator's `world.random.fork(label)`; `cryptoRandom` by default. */
   readonly random?: RandomSource;
+  /** Where the client records its requests and what came of them (a world's trace); none by default. */
   readonly trace?: TurnClientTrace;
   /** Who runs the client (a host id), for the trace and the notifications. */
   readonly agent?: string;
@@ -149,4 +156,5 @@ export type TurnClientEnd =
    */
   | ({ readonly kind: 'released'; readonly confirmed: boolean } & Partial<RequestFailure>);
 
+/** Just the `kind` of a `TurnClientEnd` ('allocate-failed', 'refresh-failed', 'transport-closed', 'expired', 'released'): for tables and switches. */
 export type TurnClientEndKind = TurnClientEnd['kind'];

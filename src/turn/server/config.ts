@@ -25,6 +25,13 @@ export const DEFAULT_TURN_SOFTWARE = 'rtc-machines';
 /** Allocations one username may hold at once, by default (RFC 8656 §7.2, 486 Allocation Quota Reached). */
 export const DEFAULT_ALLOCATION_QUOTA = 10;
 
+/**
+ * What a TURN server (RFC 8656) is configured with by its operator: the
+ * realm and users of the long-term credentials (RFC 8489 §9.2), and
+ * optionally SOFTWARE, lifetimes (s), the per-user allocation quota, the
+ * peer policy and the channel-number range. Unset fields take RFC 8656's
+ * defaults.
+ */
 export interface TurnServerConfig {
   /** REALM of the long-term credentials (RFC 8489 §9.2). */
   readonly realm: string;
@@ -44,7 +51,7 @@ export interface TurnServerConfig {
   readonly peers?: PeerPolicySpec;
   /**
    * Channel numbers accepted by ChannelBind: 'rfc8656' (0x4000-0x4FFF, the default) or 'rfc5766'
-   * (0x4000-0x7FFF, for clients of the older RFC such as coturn's turnutils_uclient); see server-channels.ts.
+   * (0x4000-0x7FFF, for clients of the older RFC such as coturn's turnutils_uclient); see channels.ts.
    */
   readonly channelNumbers?: ChannelNumberRange;
 }
@@ -62,6 +69,12 @@ export interface ResolvedServerConfig {
   readonly channelNumbers: ChannelNumberRange;
 }
 
+/**
+ * A TURN server configuration that makes no sense: no realm, a user without
+ * a password, a lifetime or quota that is not positive. A programming error
+ * (the operator's configuration is trusted), so it is thrown, naming the
+ * field; the server actor fails with it when it starts.
+ */
 export class TurnConfigError extends Error {
   override readonly name = 'TurnConfigError';
 }

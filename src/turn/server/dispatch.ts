@@ -18,7 +18,7 @@
  * 5. Every other TURN request is authenticated (RFC 8656 §5; 400/401/438),
  *    then checked for unknown comprehension-required attributes (420), then:
  *    Allocate: 437 if the 5-tuple has an allocation, the checks of
- *    server-allocate.ts, 486 over the username's quota, 508 for an unknown
+ *    allocate.ts, 486 over the username's quota, 508 for an unknown
  *    reservation token; otherwise a new allocation is to be made.
  *    Refresh, CreatePermission, ChannelBind: 437 without an allocation, 441 when
  *    the username is not the one that made it (RFC 8656 §5); otherwise the

@@ -3,14 +3,14 @@
  *
  * It listens on a UDP socket and on the TCP connections it is handed
  * (`{ type: 'connection', stream }`, framed as RFC 8656 §3.1 says), decides
- * what each message means (server-dispatch.ts, pure), and carries the decision
+ * what each message means (dispatch.ts, pure), and carries the decision
  * out: answers, traces, and one spawned allocation actor per 5-tuple
- * (allocation-machine.ts), to which it forwards that 5-tuple's requests,
+ * (allocation/machine.ts), to which it forwards that 5-tuple's requests,
  * Send indications and ChannelData.
  *
  * Effects are given in, so the same machine runs in both worlds:
  * - `relaySocket`, the way to bind a relayed transport address
- *   (server-relay.ts; server-sim.ts gives one in the input, server-node.ts
+ *   (relay.ts; sim.ts gives one in the input, node.ts
  *   provides a `bindRelay` actor);
  * - the UDP socket and TCP connections, given as `DatagramTransport` and
  *   `StreamTransport`;
@@ -36,12 +36,18 @@ import { answerError, sendResponse, type ClientLink, type Responder } from './re
 import { endpoint, type TurnTrace } from './trace.js';
 import { tracing } from '../../stun/trace.js';
 
+/**
+ * What the TURN server machine is given: its configuration, the UDP socket
+ * to serve on, how to bind relayed transport addresses, the clock's `now`
+ * (ms), its random source, and where to trace. `startSimTurnServer` and
+ * `startNodeTurnServer` build it for their world.
+ */
 export interface TurnServerInput {
   readonly config: TurnServerConfig;
   /** The UDP socket to serve on; none for a server that only takes TCP connections. */
   readonly udp?: DatagramTransport;
   /**
-   * Binds a UDP socket for a relayed transport address (server-relay.ts): the
+   * Binds a UDP socket for a relayed transport address (relay.ts): the
    * simulator's `host.bindUdp`, a real `node:dgram` bind. An input rather than
    * a provided actor, so that a world starting many servers shares one machine
    * (each `provide` builds the whole machine again). Without it the provided
@@ -52,6 +58,7 @@ export interface TurnServerInput {
   readonly now: () => number;
   /** The simulator's seeded random, or `cryptoRandom` for real (nonce secrets must not be guessable). */
   readonly random: RandomSource;
+  /** Where the server records what it decides about each message (a world's trace); none by default. */
   readonly trace?: TurnTrace;
   /** Who the server is, for the trace (a host id). */
   readonly agent?: string;
@@ -79,6 +86,13 @@ interface ServerContext {
   readonly spawned: number;
 }
 
+/**
+ * Every event `turnServerMachine` takes. An app sends two: `{ type:
+ * 'connection', stream }` to serve TURN over a TCP connection it accepted
+ * (RFC 8656 §3.1), and `{ type: 'stop' }` to delete every allocation and
+ * stop listening. The rest are the machine's own (arrivals, relay binds,
+ * allocation ends, reservation expiry).
+ */
 export type TurnServerEvent =
   | ClientMessage
   /** A TCP connection a listener accepted: serve TURN over it (RFC 8656 §3.1). */
@@ -128,6 +142,18 @@ function agentOf(context: ServerContext): { agent?: string } {
   return context.input.agent === undefined ? {} : { agent: context.input.agent };
 }
 
+/**
+ * The TURN server (RFC 8656) as an XState machine: it authenticates each
+ * request with long-term credentials (RFC 8489 §9.2), answers Binding like a
+ * STUN server, and keeps one allocation actor per 5-tuple, which holds the
+ * permissions and channels and relays the data. Time is the actor's clock;
+ * sockets and relay binding are given in its input. Start it with
+ * `startSimTurnServer` or `startNodeTurnServer`.
+ *
+ * A configuration that makes no sense fails the actor with a `TurnConfigError` when it starts.
+ * @example
+ * const turn = startSimTurnServer(world, 'turn', { config: { realm: 'example.org', users: { alice: 'secret' } } });
+ */
 export const turnServerMachine = setup({
   types: {
     input: {} as TurnServerInput,
@@ -374,6 +400,7 @@ function forget(context: ServerContext, key: string): Pick<ServerContext, 'alloc
   return { allocations, pending };
 }
 
+/** A running `turnServerMachine` (what `startSimTurnServer` and `startNodeTurnServer` return as `actor`): send it `connection` and `stop`, read its allocations with `serverAllocations`. */
 export type TurnServerActor = ActorRefFrom<typeof turnServerMachine>;
 
 /** The allocations a server holds, by 5-tuple key (for tests and inspection). */

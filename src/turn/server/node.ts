@@ -9,7 +9,7 @@
  *     ...
  *     await server.stop();
  *
- * Node-only: it imports src/stun's node transports.
+ * Node-only: it imports src/io/node's transports.
  */
 import type { TransportAddress } from '../../io/address.js';
 import { realClock } from '../../io/clock.js';

@@ -13,6 +13,12 @@
  */
 import { parseIPv4, parseIPv6 } from '../../io/ip.js';
 
+/**
+ * Which peers a TURN server may relay to and from (RFC 8656 §21.3; §9.1 lets
+ * it refuse the others with 403): CIDR prefixes, IPv4 or IPv6, to allow and
+ * to deny. A peer is allowed when it is in `allow` (or `allow` is empty) and
+ * not in `deny`.
+ */
 export interface PeerPolicySpec {
   /** When non-empty, only peers inside one of these prefixes are allowed. */
   readonly allow?: readonly string[];

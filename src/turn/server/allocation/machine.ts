@@ -11,7 +11,7 @@
  * cancel the old one on re-raise, so the cancel is needed). Expiry therefore
  * happens, and is traced, at exactly `expiresAt`; and since every event from
  * the outside carries the instant it arrived (`at`), the relaying judges
- * permissions by that instant too (allocation-state.ts).
+ * permissions by that instant too (state.ts).
  *
  * IO: datagrams at the relayed transport address come in through the
  * `listenRelay` actor; what goes to the client goes over its `ClientLink`,

@@ -72,7 +72,7 @@ function decideCreatePermission(message: DecodedStunMessage, state: AllocationSt
 }
 
 /**
- * RFC 8656 §11.2: CHANNEL-NUMBER in 0x4000-0x4FFF (see server-channels.ts) and XOR-PEER-ADDRESS are
+ * RFC 8656 §11.2: CHANNEL-NUMBER in 0x4000-0x4FFF (see ../channels.ts) and XOR-PEER-ADDRESS are
  * required (else 400); the channel must not be bound to another peer, nor the
  * peer to another channel (400); the peer must be allowed (403, 443).
  */
