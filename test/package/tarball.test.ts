@@ -246,8 +246,11 @@ describe('the package installed into an empty app', () => {
     expect(help.stdout).toMatch(/simulate/);
   });
 
-  // The command has no --version yet (it answers: unknown command "--version").
-  it.todo('`npx rtc-machines --version` prints package.json\'s version');
+  it('`npx rtc-machines --version` prints package.json\'s version', async () => {
+    const version = await run('npx', ['--no', '--', 'rtc-machines', '--version'], app);
+    expect(version.code, told(version)).toBe(0);
+    expect(version.stdout.trim()).toBe(PACKAGE_JSON.version);
+  });
 
   it('runs a bundled scenario from the installed command', async () => {
     const simulated = await run('npx', ['--no', '--', 'rtc-machines', 'simulate'], app);
