@@ -12,10 +12,17 @@ import type { LocalCandidate } from './candidate.js';
 import type { IceEnvironment } from './environment.js';
 import type { IceRole, RelayProtocol } from './priority.js';
 
+/**
+ * A TURN server the ICE agent gathers relayed candidates from (RFC 8445
+ * §5.1.1.2, RFC 8656), as an RTCIceServer with a `turn:` URL names one: its
+ * address, the transport to it, and the long-term credentials.
+ */
 export interface IceTurnServer {
+  /** The TURN server's transport address. */
   readonly address: TransportAddress;
   /** The transport to the server (RFC 8656 §3.1): a relayed candidate of each. */
   readonly transport: 'udp' | 'tcp';
+  /** Username and password for the server's long-term credentials (RFC 8489 §9.2). */
   readonly credentials: TurnCredentials;
 }
 
@@ -59,6 +66,13 @@ export interface IceTiming {
   readonly gathering: Partial<StunTiming>;
 }
 
+/**
+ * The agent's timers unless its input's `timing` says otherwise, all in ms:
+ * Ta 50, a check given up after 15 s, consent every 5 s and lost after 30 s
+ * (RFC 7675), disconnected after 2.5 s without a consent response,
+ * nomination 1 s after the first valid pair, the PAC timer 39.5 s (RFC
+ * 8863), and RFC 8489's transaction timing for gathering.
+ */
 export const DEFAULT_ICE_TIMING: IceTiming = {
   taMs: 50,
   checkTimeoutMs: 15_000,
@@ -70,19 +84,31 @@ export const DEFAULT_ICE_TIMING: IceTiming = {
   gathering: {},
 };
 
+/**
+ * What the ICE agent (RFC 8445) is given: where it runs (its environment of
+ * interfaces and sockets), its initial role, the STUN and TURN servers to
+ * gather from, and optionally the transport policy, mDNS host candidates,
+ * timing (ms), randomness and trace. The input of `iceAgentMachine` and
+ * `startIceAgent`.
+ */
 export interface IceAgentInput {
+  /** The host's interfaces, sockets and mDNS: `simIceEnvironment(world.host(id), world.mdns)` or `nodeIceEnvironment(...)`. */
   readonly environment: IceEnvironment;
+  /** The role the agent starts in (RFC 8445 §6.1.1: the offerer is controlling); a role conflict may switch it (§7.3.1.1). */
   readonly role: IceRole;
   /** STUN servers (UDP) for server-reflexive candidates. TURN servers over UDP serve as STUN servers too, as in libwebrtc. */
   readonly stunServers?: readonly TransportAddress[];
+  /** TURN servers for relayed candidates, one relayed candidate per server and transport. */
   readonly turnServers?: readonly IceTurnServer[];
   /** W3C RTCIceTransportPolicy: 'relay' gathers and checks relayed candidates only. */
   readonly iceTransportPolicy?: 'all' | 'relay';
   /** Signal host candidates as mDNS `.local` names, as browsers do; default true (needs `environment.mdns`). */
   readonly mdnsHostCandidates?: boolean;
+  /** Fields of `DEFAULT_ICE_TIMING` to change, ms. */
   readonly timing?: Partial<IceTiming>;
   /** ufrag, pwd, tie-breaker, transaction ids, consent jitter: a seeded fork in the simulator. */
   readonly random?: RandomSource;
+  /** Where the agent records candidates, checks, pairs and states (a world's trace); none by default. */
   readonly trace?: IceTrace;
   /** Names the agent in the trace (a host id). */
   readonly agent?: string;

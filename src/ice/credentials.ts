@@ -18,8 +18,16 @@ export const ICE_PWD_LENGTH = 24;
 
 const ICE_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
+/**
+ * An ICE agent's short-term credentials (RFC 8445 §5.3): the username
+ * fragment and password that sign and check every connectivity check,
+ * exchanged in SDP as `a=ice-ufrag` and `a=ice-pwd` (RFC 8839 §5.4). New
+ * ones at each ICE restart (§9).
+ */
 export interface IceCredentials {
+  /** The username fragment: 4 ice-chars here, as in libwebrtc (RFC 8445 §5.3 asks for at least 24 random bits). */
   readonly ufrag: string;
+  /** The password: 24 ice-chars here, as in libwebrtc (RFC 8445 §5.3 asks for at least 128 random bits). */
   readonly pwd: string;
 }
 

@@ -21,6 +21,13 @@ export interface IceMdns {
   resolve(name: string, onAnswer: (address: string | undefined) => void): void;
 }
 
+/**
+ * What the ICE agent is given from the world it runs in: the host's
+ * interface addresses, how to bind UDP sockets on them and connect over TCP
+ * to TURN servers, and an mDNS responder where there is one. Make one with
+ * `simIceEnvironment` (simulated host) or `nodeIceEnvironment` (real
+ * sockets).
+ */
 export interface IceEnvironment {
   /** The host's IP addresses, one per interface, in the order candidates are gathered. */
   readonly interfaces: readonly string[];

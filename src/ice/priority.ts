@@ -145,6 +145,11 @@ export function peerReflexivePriority(localPriority: number, transport: Candidat
   return type * 2 ** 24 + (localPriority % 2 ** 24);
 }
 
+/**
+ * An ICE agent's role (RFC 8445 §6.1.1): the controlling agent nominates the
+ * pair both will use; the controlled one follows. The offerer starts
+ * controlling; a role conflict is resolved by the tie-breakers (§7.3.1.1).
+ */
 export type IceRole = 'controlling' | 'controlled';
 
 /**
