@@ -6,11 +6,22 @@
  */
 import type { Hop, TraceRecord } from '../sim/index.js';
 
+/** How `narrate` and `narrateRecord` tell packets apart: by names of your choosing instead of bare ids. */
 export interface NarrationOptions {
   /** Names for packets, e.g. a scenario's send labels. */
   readonly labels?: ReadonlyMap<number, string>;
 }
 
+/**
+ * The trace in plain words: one line per thing a reader cares about, each
+ * stamped with its virtual time. A packet gets one line when its journey
+ * ends (delivered or dropped, and why), showing every node it crossed and
+ * every address a NAT rewrote; mappings, links, connections and notes get a
+ * line each.
+ *
+ * @example
+ * for (const line of narrate(world.trace.records)) console.log(line);
+ */
 export function narrate(records: readonly TraceRecord[], options: NarrationOptions = {}): string[] {
   return records.flatMap((r) => {
     const line = narrateRecord(r, options);
@@ -18,6 +29,12 @@ export function narrate(records: readonly TraceRecord[], options: NarrationOptio
   });
 }
 
+/**
+ * One record in plain words, without its time, or `undefined` for a record
+ * that is told elsewhere (a packet's send and translations are told on its
+ * delivery or drop) or not at this layer: for narrating a trace live, as
+ * its records arrive (`trace.subscribe`).
+ */
 export function narrateRecord(record: TraceRecord, options: NarrationOptions = {}): string | undefined {
   switch (record.kind) {
     case 'note':

@@ -42,6 +42,7 @@
 import type { Hop, TraceRecord, TraceRecordOf } from '../sim/index.js';
 import type { Protocol } from '../io/index.js';
 
+/** How a trace becomes a pcap capture: one frame per link segment or per delivered datagram, raw IPv4 or Ethernet framing, where virtual time 0 lands (Unix s), and whether TCP segments are written. */
 export interface PcapOptions {
   /** 'segments' (default): one frame per link segment crossed; 'delivered': one per delivered datagram, as received. */
   readonly view?: 'segments' | 'delivered';

@@ -48,6 +48,12 @@ const MAPPING_WORDS: Record<InferredMapping, string> = {
   'endpoint-dependent': "a new external address for another destination (RFC 3489's \"symmetric\"): the STUN-learnt address is useless to a peer",
 };
 
+/**
+ * What a network-level scenario showed, host by host, in lines of text: the
+ * host's network and address, where each of its labelled datagrams was seen
+ * as coming from, the RFC 4787 §4.1 mapping behaviour that reveals, and which
+ * datagrams to it got through (or where and why they died).
+ */
 export function summarize(run: ScenarioRun): string[] {
   return focusHosts(run).flatMap((host) => summarizeHost(run, host));
 }
