@@ -58,11 +58,13 @@ export function routeName(route: TurnRoute): string {
 /** Long-term credentials the agents use with the matrix's TURN server. */
 export const TURN_CREDENTIALS = { realm: 'matrix.example', username: 'matrix', password: 'matrix-secret' } as const;
 
+/** One cell of the NAT matrix: the offerer's network profile, the answerer's, and whether a TURN server is there. */
 export interface MatrixCell {
   /** The offerer's profile (controlling agent). */
   readonly a: NetworkProfileName;
   /** The answerer's profile (controlled agent). */
   readonly b: NetworkProfileName;
+  /** Whether the cell has a TURN server (over UDP 3478 and TCP 443) besides the STUN server. */
   readonly turn: boolean;
 }
 

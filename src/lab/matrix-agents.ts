@@ -22,6 +22,14 @@ export const MATRIX_SIGNALING_DELAY_MS = 100;
  */
 export const MATRIX_CELL_TIMEOUT_MS = 90_000;
 
+/**
+ * The matrix's default `ConnectCell`: starts our two ICE agents in the cell's
+ * world (the offerer controlling, the answerer controlled) with the cell's
+ * STUN server and TURN routes, connects them by full trickle over a 100 ms
+ * signaling path, and runs the call until it settles (at most 90 s of
+ * virtual time). Pass another `ConnectCell` to `runMatrix` to put other
+ * agents through the same matrix.
+ */
 export function connectIceAgents(setting: CellSetting): AgentOutcome {
   const { world, servers } = setting;
   const turn = servers.turn;

@@ -1,7 +1,7 @@
 /**
  * The NAT matrix: every network profile as the offerer against every profile
  * as the answerer, without and with a TURN server. Each cell gets a world of
- * its own (matrix-topology.ts), a STUN server and maybe a TURN server started
+ * its own (cell-topology.ts), a STUN server and maybe a TURN server started
  * in it, and two ICE agents that try to connect; separately, in another world
  * built from the same topology, the oracle (oracle.ts) says whether they
  * should have.
@@ -26,6 +26,11 @@ export interface MatrixCellResult extends AgentOutcome {
   readonly turn: boolean;
 }
 
+/**
+ * One cell of the NAT matrix, run: the agents' result, the oracle's verdict
+ * (when asked), and what it cost (virtual ms, wall ms) with the seed that
+ * reproduces it. `agreesWithOracle` judges it.
+ */
 export interface CellRun {
   readonly cell: MatrixCell;
   readonly result: MatrixCellResult;
@@ -50,6 +55,11 @@ export interface CellOptions {
   readonly oracle?: boolean;
 }
 
+/**
+ * Which matrix to run: the profiles (rows and columns), without and/or with
+ * TURN, the matrix seed, who connects the agents (ours by default) and
+ * whether the oracle is consulted.
+ */
 export interface MatrixOptions extends CellOptions {
   /** Rows and columns; default every profile. */
   readonly profiles?: readonly NetworkProfileName[];
@@ -57,6 +67,7 @@ export interface MatrixOptions extends CellOptions {
   readonly turn?: readonly boolean[];
 }
 
+/** A whole NAT matrix, run (`runMatrix`): every cell in row order, the seed, and the time it took (wall ms, and the cells' virtual ms). `matrixTables` and `matrixJsonLines` print its cells' results. */
 export interface MatrixRun {
   readonly seed: number;
   readonly profiles: readonly NetworkProfileName[];
@@ -104,6 +115,13 @@ export function buildCellWorld(cell: MatrixCell, seed: number): { world: World; 
   return { world, servers: { stun, turn } };
 }
 
+/**
+ * Runs one cell: builds its world (the two profiles, a STUN server, maybe a
+ * TURN server over UDP 3478 and TCP 443), lets the two agents try to connect
+ * until they settle, then, in a world of its own built from the same
+ * topology and seed, asks the oracle whether they should have. Synchronous:
+ * the cell's world runs on virtual time.
+ */
 export function runCell(cell: MatrixCell, options: CellOptions = {}): CellRun {
   const start = performance.now();
   const seed = cellSeed(options.seed ?? 1, cell);
@@ -124,6 +142,16 @@ export function runCell(cell: MatrixCell, options: CellOptions = {}): CellRun {
   return { cell, result, oracle, virtualMs: world.clock.now(), wallMs: agentsDone - start, oracleWallMs: performance.now() - agentsDone, seed };
 }
 
+/**
+ * Runs the NAT matrix: every profile as offerer against every profile as
+ * answerer, without and with TURN by default, each cell in a world of its
+ * own with a seed forked from the matrix seed by the cell's name (so a cell
+ * gives the same result alone, in a subset, or in the whole matrix).
+ *
+ * @example
+ * const run = runMatrix({ profiles: ['open', 'symmetric'], turn: [false] });
+ * for (const line of matrixTables(run.cells.map((c) => c.result), run.profiles)) console.log(line);
+ */
 export function runMatrix(options: MatrixOptions = {}): MatrixRun {
   const seed = options.seed ?? 1;
   const profiles = options.profiles ?? MATRIX_PROFILES;

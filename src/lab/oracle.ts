@@ -78,6 +78,12 @@ export interface DirectPath {
   readonly remoteKind: DirectCandidateKind;
 }
 
+/**
+ * What the oracle found for one cell, probing the network with plain
+ * sockets and no ICE code: whether a path exists, the direct one if any,
+ * whether a relayed one does, what it learnt about each side, and why, in
+ * one sentence.
+ */
 export interface OracleVerdict {
   /** A path exists: `direct !== null || relay`. */
   readonly path: boolean;
