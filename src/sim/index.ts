@@ -4,26 +4,10 @@
  * directly. The main entry re-exports the part most apps need (`createWorld`,
  * the profiles, scenarios and the trace); this entry adds the pieces.
  *
- * The IO contract (src/io/) is re-exported here too, since a simulated
- * socket is one of its implementations.
+ * The IO contract (src/io/index.ts, itself a chosen list) is re-exported
+ * whole, since a simulated socket is one of its implementations.
  */
-export {
-  AddressError,
-  addressFamily,
-  formatAddress,
-  parseTransportAddress,
-  sameAddress,
-  TransportError,
-  type AddressFamily,
-  type Clock,
-  type DatagramTransport,
-  type Protocol,
-  type RandomSource,
-  type StreamState,
-  type StreamTransport,
-  type TransportAddress,
-  type TransportErrorCode,
-} from '../io/index.js';
+export * from '../io/index.js';
 export { createWorld, World, type WorldOptions } from './world.js';
 export { ClockError, VirtualClock, WorldIdleError, type RunOptions, type RunResult, type TimerHandle } from './clock.js';
 export { SeededRandom } from './random.js';
