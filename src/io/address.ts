@@ -40,7 +40,7 @@ export function addressFamily(address: string): AddressFamily | undefined {
   return family;
 }
 
-/** True for an integer 0-65535. */
+/** Whether `port` is a port number a socket may bind: an integer 0-65535 (0 asks for an ephemeral port; a destination needs 1-65535). */
 export function isValidPort(port: number): boolean {
   return Number.isInteger(port) && port >= 0 && port <= 65535;
 }

@@ -5,6 +5,7 @@
  * that handles one world's errors handles the other's.
  */
 
+/** Which refusal a `TransportError` is, in the operating system's words (`EADDRINUSE`, `ECLOSED`, ...), the same in both worlds. */
 export type TransportErrorCode =
   | 'EADDRINUSE' // the port is taken
   | 'EADDRNOTAVAIL' // no interface has that address
