@@ -23,6 +23,7 @@
  * would exit with code 13 and no word of why).
  */
 
+/** What the virtual clock's `setTimeout` returns, to give back to `clearTimeout`: an id, as in a browser. */
 export type TimerHandle = number;
 
 interface QueueEntry {

@@ -1,5 +1,8 @@
-/** Typed errors of the simulated world. */
+/*
+ * Typed errors of the simulated world.
+ */
 
+/** Which kind of mistake a `TopologyIssue` is, for code that reacts to one kind (the message says it in words). */
 export type TopologyIssueCode =
   | 'malformed' // wrong type or shape, unknown field
   | 'bad-id'

@@ -70,7 +70,7 @@ export const FIREWALL_PRESETS = {
   },
 } as const satisfies Record<string, FirewallPolicy>;
 
-/** The name of one of `FIREWALL_PRESETS`. */
+/** The name of one of `FIREWALL_PRESETS`, as a topology's or profile's `firewall` may give it. */
 export type FirewallPresetName = keyof typeof FIREWALL_PRESETS;
 
 const POLICY_SHAPE =

@@ -42,7 +42,7 @@ export const NAT_PRESETS = {
   'carrier-grade': { ...DEFAULT_NAT_BEHAVIOUR, mapping: 'endpoint-independent', filtering: 'endpoint-independent', portAssignment: 'random' },
 } as const satisfies Record<string, NatBehaviour>;
 
-/** The name of one of `NAT_PRESETS`. */
+/** The name of one of `NAT_PRESETS`, as a gateway's `nat` (or a `NatBehaviourSpec`'s `preset`) may give it. */
 export type NatPresetName = keyof typeof NAT_PRESETS;
 
 /** One layer of a profile: a NAT and the LAN behind it. Layers are listed from the host outwards. */

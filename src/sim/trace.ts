@@ -13,7 +13,7 @@
  */
 import type { Protocol } from '../io/address.js';
 
-/** Why a packet went no further. */
+/** Why a packet went no further: the `reason` of a `packet.drop` record (its `detail` says it in words, naming the rule, mapping or link). */
 export type DropReason =
   | 'no-route' // nothing at that address, and no gateway to send it to
   | 'no-mapping' // reached a NAT's outside address, but no mapping matches the destination port
@@ -42,7 +42,7 @@ interface PacketFields {
   readonly dst: string;
 }
 
-/** The kinds of record layer 1 writes. */
+/** The kinds of record the simulated network writes (packets, NAT translations and mappings, TCP state, links, mDNS, notes), each with its fields. */
 export interface NetTraceKinds {
   'packet.send': PacketFields & {
     readonly host: string;

@@ -169,7 +169,15 @@ export class World {
   }
 }
 
-/** Builds a world from a topology spec. */
+/**
+ * Builds a simulated world from a topology spec: its hosts, LANs, NATs and
+ * links on one virtual clock, one seeded random source and one trace. Same
+ * spec and seed, same trace, byte for byte.
+ *
+ * @throws {TopologyError} listing every problem of the spec, before anything is built.
+ * @example
+ * const world = createWorld({ hosts: [{ id: 'alice', profile: 'port-restricted' }, { id: 'bob', profile: 'symmetric' }] }, { seed: 7 });
+ */
 export function createWorld(spec: TopologySpec, options?: WorldOptions): World {
   return new World(spec, options);
 }
