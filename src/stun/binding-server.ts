@@ -287,7 +287,7 @@ export const stunBindingServerMachine = setup({
   },
 });
 
-/** A running Binding server. */
+/** A running Binding server (what `startBindingServer` returns): stop it, or read its state; its socket stays the caller's. */
 export type StunBindingServerActor = Actor<typeof stunBindingServerMachine>;
 
 /** The server's clock (it sets no timers; given for symmetry with the client). */

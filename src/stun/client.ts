@@ -46,7 +46,12 @@ export function mappedAddress(response: StunMessage): TransportAddress | undefin
 /** The transaction's clock: a VirtualClock in the simulator; real timers by default. */
 export type StunRunOptions = ActorClockOptions;
 
-/** Creates and starts a transaction actor. */
+/**
+ * Creates and starts a STUN client transaction (RFC 8489 §6.2) on the given
+ * clock (real timers without one), and returns its actor, to watch its
+ * states or stop it; its output is the `StunTransactionOutcome`. For just the
+ * outcome, use `runStunTransaction`.
+ */
 export function startStunTransaction(input: StunTransactionInput, options: StunRunOptions = {}): StunTransactionActor {
   return startActor(stunTransactionMachine, input, options);
 }

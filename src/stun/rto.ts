@@ -15,7 +15,7 @@
  * exactly when each transmission is due.
  */
 
-/** The values of RFC 8489 §6.2. */
+/** A STUN client transaction's timing, RFC 8489 §6.2: when it retransmits over UDP and when it gives up, in ms. Defaults in `DEFAULT_STUN_TIMING`. */
 export interface StunTiming {
   /** Initial retransmission timeout, ms. RFC 8489 §6.2.1: SHOULD be at least 500 ms. */
   readonly rtoMs: number;
