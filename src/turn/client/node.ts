@@ -53,7 +53,14 @@ export interface NodeTurnClient {
   close(): void;
 }
 
-/** @throws TransportError (rejects) when the UDP socket cannot be bound or the server address is not one. */
+/**
+ * Starts a TURN client (RFC 8656) on a real socket: binds a UDP socket, or
+ * connects over TCP (RFC 8656 §3.1), and starts the machine on real timers
+ * with the cryptographic random source. It begins allocating at once; await
+ * `whenAllocated(client.actor)` and call `client.close()` when done.
+ *
+ * @throws {TransportError} (rejects) when the UDP socket cannot be bound or the server address is not one.
+ */
 export async function startNodeTurnClient(options: NodeTurnClientOptions): Promise<NodeTurnClient> {
   const { server, transport = 'udp', localAddress, connectTimeoutMs, ...input } = options;
   let socket: NodeUdpTransport | undefined;

@@ -42,7 +42,7 @@ export interface NodeTurnServerOptions {
   readonly agent?: string;
 }
 
-/** A TURN server on real sockets. */
+/** A TURN server running on real sockets (`startNodeTurnServer`): its actor, the address it serves on (UDP and TCP), and `stop()`. */
 export interface NodeTurnServer {
   readonly actor: TurnServerActor;
   readonly address: TransportAddress;
@@ -50,7 +50,16 @@ export interface NodeTurnServer {
   stop(): Promise<void>;
 }
 
-/** @throws TransportError when the port cannot be bound (rejects). */
+/**
+ * Starts a TURN server (RFC 8656) on real sockets: UDP (and, by default, TCP)
+ * on one port of `address`, relayed addresses bound on `relayAddress`, real
+ * timers and the cryptographic random source. For tests and for `stun serve`
+ * on loopback; `stop()` deletes every allocation and closes the sockets.
+ *
+ * @throws {TransportError} (rejects) when the port cannot be bound.
+ * @example
+ * const server = await startNodeTurnServer({ config: { realm: 'example.org', users: { alice: 'secret' } }, port: 0 });
+ */
 export async function startNodeTurnServer(options: NodeTurnServerOptions): Promise<NodeTurnServer> {
   const address = options.address ?? '127.0.0.1';
   const relayAddress = options.relayAddress ?? address;
