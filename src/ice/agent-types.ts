@@ -117,7 +117,12 @@ export interface IceAgentInput {
 /** A candidate as the peer signalled it (an RFC 8839 line, with or without `a=`), or parsed. */
 export type RemoteCandidateInput = IceCandidate | string;
 
-/** What the agent can be told. */
+/**
+ * What an app tells the ICE agent (`actor.send(...)`): the peer's
+ * credentials, candidates and end-of-candidates as signaling brings them
+ * (trickle, RFC 8838), a restart (RFC 8445 §9), and close. A command the
+ * agent cannot take is answered with a `refused` event, never thrown.
+ */
 export type IceAgentCommand =
   | { readonly type: 'remote.credentials'; readonly ufrag: string; readonly pwd: string }
   /** `ufrag`, when given, names the generation the candidate belongs to: one of an older generation is dropped. */
