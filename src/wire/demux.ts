@@ -24,6 +24,7 @@
  * decides, and `hasValidFingerprint` can confirm cheaply (RFC 8489 §7).
  */
 
+/** The protocol a packet on a shared port belongs to, by RFC 7983 §7's first-byte ranges (`demultiplex`); 'unknown' should be dropped. */
 export type PacketKind = 'stun' | 'zrtp' | 'dtls' | 'turn-channel' | 'rtp-rtcp' | 'unknown';
 
 /** Classifies a packet by its first byte. Never throws; an empty packet is 'unknown'. */

@@ -56,7 +56,7 @@ export type StunDecodeErrorCode =
 /** A STUN decode failure: what, in words, and where. */
 export type StunDecodeError = WireDecodeError<StunDecodeErrorCode>;
 
-/** Why an encoder refused its input. */
+/** Why an encoder refused its input: the `code` of the `WireEncodeError` it threw (the message says it in words). */
 export type WireEncodeErrorCode =
   | 'invalid-transaction-id'
   | 'invalid-method'

@@ -28,7 +28,7 @@ export {
 /** The attribute variant with the given name. */
 export type AttributeOf<N extends StunAttributeName> = Extract<StunAttribute, { type: N }>;
 
-/** The type code of an attribute value. */
+/** The attribute type code (RFC 8489 §18.3 registry) an attribute value is written with: its table's code, or an unknown attribute's own. */
 export function attributeCode(attribute: StunAttribute): number {
   return attribute.type === 'unknown' ? attribute.code : AttributeType[attribute.type];
 }

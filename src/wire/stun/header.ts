@@ -15,6 +15,7 @@
  * always a multiple of 4 because every attribute is padded to 4 bytes.
  */
 
+/** The STUN header's length in bytes (RFC 8489 §5): type, length, magic cookie and transaction id. */
 export const HEADER_LENGTH = 20;
 
 /** Fixed value that tells STUN (RFC 5389 and later) apart from RFC 3489 and from other protocols (RFC 8489 §5). */

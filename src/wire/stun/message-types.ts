@@ -7,7 +7,7 @@
 import type { StunAttribute } from './attributes/table.js';
 import type { StunClass } from './header.js';
 
-/** A STUN message as typed values. */
+/** A STUN message (RFC 8489 §5) as typed values: method, class, transaction id and attributes in wire order. What `encodeStunMessage` takes; `decodeStunMessage` gives one with more. */
 export interface StunMessage {
   /** 12-bit method, e.g. `StunMethod.Binding`. */
   readonly method: number;

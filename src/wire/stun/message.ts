@@ -75,7 +75,10 @@ const measuredDefinitions: NamedDefinition[] = [];
 const measuredLengths: number[] = [];
 
 /**
- * Encodes a message.
+ * Encodes a STUN message (RFC 8489 §5, §14) to its bytes. MESSAGE-INTEGRITY,
+ * MESSAGE-INTEGRITY-SHA256 and FINGERPRINT are computed where they stand in
+ * the attribute list, with `options.key` for the integrity ones. Every value
+ * is checked before a byte is written.
  *
  * @throws WireEncodeError `invalid-method` (not 0..0xFFF), `invalid-class`,
  *   `invalid-transaction-id` (not 12 bytes), `unknown-attribute` (a `type`

@@ -53,6 +53,10 @@ export interface ChannelDataEncodeOptions {
 }
 
 /**
+ * Encodes a ChannelData message (RFC 8656 §12.4): the channel number, the
+ * length, the data, and padding to 4 bytes when `options.pad` (required
+ * over TCP and TLS, §12.5).
+ *
  * @throws WireEncodeError `invalid-channel-number` outside 0x4000-0x4FFF;
  *   `value-too-long` for more than 65535 bytes of data.
  */
