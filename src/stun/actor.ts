@@ -25,11 +25,23 @@ export interface ActorClockOptions {
   readonly clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
 }
 
-/** Creates an actor of `logic` with `input` on the given clock (real timers without one), and starts it. */
+/**
+ * Creates an actor of `logic` with `input` on the given clock (real timers without one), and starts it.
+ *
+ * @throws the machine's own typed error (e.g. `StunTimingError`, `TurnConfigError`) when its first state fails.
+ */
 export function startActor<TLogic extends AnyActorLogic>(logic: TLogic, input: InputFrom<TLogic>, options: ActorClockOptions = {}): Actor<TLogic> {
   const actorOptions = { input, ...(options.clock !== undefined ? { clock: options.clock } : {}) } as ActorOptions<TLogic>;
   const actor = createActor(logic, actorOptions as never) as Actor<TLogic>;
+  // A machine that fails on its first state (bad timing, a bad server config) would have XState
+  // rethrow the error as uncaught a moment later, killing the process. Bad input gets a typed
+  // error instead (ARCHITECTURE.md, principle 6): observe errors while starting, then throw the
+  // first state's error to the caller. Errors later in the actor's life are the app's to observe.
+  const starting = actor.subscribe({ error: () => undefined });
   actor.start();
+  starting.unsubscribe();
+  const snapshot = actor.getSnapshot() as { status: string; error?: unknown };
+  if (snapshot.status === 'error') throw snapshot.error;
   return actor;
 }
 

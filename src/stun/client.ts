@@ -63,7 +63,12 @@ export function startStunTransaction(input: StunTransactionInput, options: StunR
  * world has nothing left to run before the outcome.
  */
 export function runStunTransaction(input: StunTransactionInput, options: StunRunOptions = {}): Promise<StunTransactionOutcome> {
-  const actor = startStunTransaction(input, options);
+  let actor: StunTransactionActor;
+  try {
+    actor = startStunTransaction(input, options);
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error))); // bad timing: a rejection, as promised
+  }
   const what = `runStunTransaction (a ${actor.getSnapshot().context.method} request to ${formatAddress(input.flow.remote)})`;
   return waitOnClock<StunTransactionOutcome>(actor.clock, what, (resolve, reject) => {
     const check = () => {

@@ -22,6 +22,20 @@ describe('startActor', () => {
     expect(actor.getSnapshot().status).toBe('done');
   });
 
+  it('throws the error of a machine that fails on its first state, and leaves nothing uncaught behind', async () => {
+    const failing = createMachine({ initial: 'a', states: { a: { entry: () => { throw new RangeError('bad input'); } } } });
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      expect(() => startActor(failing, undefined)).toThrow(RangeError);
+      await new Promise((resolve) => setTimeout(resolve, 20)); // XState would rethrow on a timer
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(uncaught).toEqual([]);
+  });
+
   it('on real timers without one', async () => {
     const actor = startActor(createMachine({ initial: 'a', states: { a: { after: { 1: 'b' } }, b: { type: 'final' } } }), undefined);
     await new Promise<void>((resolve) => actor.subscribe({ complete: resolve }));
@@ -69,5 +83,27 @@ describe('waitOnClock', () => {
   it('holds nothing on a clock that cannot be held (real timers)', async () => {
     const actor = startActor(createMachine({ initial: 'a', states: { a: { after: { 1: 'b' } }, b: { type: 'final' } } }), undefined);
     expect(await waitOnClock(actor.clock, 'x', (resolve: (v: boolean) => void) => void actor.subscribe({ complete: () => resolve(true) }))).toBe(true);
+  });
+});
+
+describe('bad settings are typed errors, not crashes (ARCHITECTURE.md, principle 6)', () => {
+  it('runStunTransaction with a bad timing rejects with StunTimingError', async () => {
+    const { runStunTransaction, bindingRequest } = await import('../../src/stun/client.js');
+    const { StunTimingError } = await import('../../src/stun/rto.js');
+    const { createWorld } = await import('../../src/sim/world.js');
+    const { datagramFlow } = await import('../../src/stun/flow.js');
+    const world = createWorld({ hosts: [{ id: 'a', address: '203.0.113.1' }] });
+    const flow = datagramFlow(world.host('a').bindUdp({}), { address: '203.0.113.9', port: 3478 });
+    await expect(
+      runStunTransaction({ flow, request: bindingRequest(), random: world.random, timing: { rtoMs: -1 } } as never, { clock: world.clock }),
+    ).rejects.toBeInstanceOf(StunTimingError);
+  });
+
+  it('startSimTurnServer with a bad config throws TurnConfigError', async () => {
+    const { startSimTurnServer } = await import('../../src/turn/server/sim.js');
+    const { TurnConfigError } = await import('../../src/turn/server/config.js');
+    const { createWorld } = await import('../../src/sim/world.js');
+    const world = createWorld({ hosts: [{ id: 'turn', address: '203.0.113.2' }] });
+    expect(() => startSimTurnServer(world, 'turn', { config: { realm: '', users: {} } })).toThrow(TurnConfigError);
   });
 });
