@@ -8,7 +8,9 @@ import type { TransportAddress } from '../io/address.js';
 import type { World } from '../sim/index.js';
 import type { MatrixCell } from './cell-topology.js';
 
+/** A candidate's type (RFC 8445 §5.1.1): host, server-reflexive, peer-reflexive or relayed. */
 export type CandidateKind = 'host' | 'srflx' | 'prflx' | 'relay';
+/** The transport the offerer's packets on the selected pair leave its host by. */
 export type PairProtocol = 'udp' | 'tcp';
 
 /** What the agents made of a cell: the fields of the JSON besides the cell itself. */

@@ -4,8 +4,8 @@
  * says from the topology alone which cells can connect and how, and their
  * tables. Exported as `rtc-machines/lab`.
  */
-export { runMatrix, runCell, agreesWithOracle, type MatrixRun, type CellRun, type MatrixCellResult, type MatrixOptions } from './matrix.js';
-export { type ConnectCell } from './cell.js';
+export { runMatrix, runCell, agreesWithOracle, disagreement, type MatrixRun, type CellRun, type CellOptions, type MatrixCellResult, type MatrixOptions } from './matrix.js';
+export type { AgentOutcome, CandidateKind, CellServers, CellSetting, ConnectCell, PairProtocol } from './cell.js';
 export { connectIceAgents } from './matrix-agents.js';
 export { findPath, findPathIn, type OracleVerdict } from './oracle.js';
 export { MATRIX_PROFILES, matrixCells, cellTopology, type MatrixCell } from './cell-topology.js';

@@ -46,6 +46,7 @@ export interface CellRun {
   readonly seed: number;
 }
 
+/** How `runCell` runs one cell: its seed, and whether to ask the oracle too. */
 export interface CellOptions {
   /** The matrix seed; each cell forks its own from it. Default 1. */
   readonly seed?: number;
