@@ -46,7 +46,7 @@ export interface CellRun {
   readonly seed: number;
 }
 
-/** How `runCell` runs one cell: its seed, and whether to ask the oracle too. */
+/** How `runCell` runs one cell: the matrix seed, the agents that connect, and whether to ask the oracle too. */
 export interface CellOptions {
   /** The matrix seed; each cell forks its own from it. Default 1. */
   readonly seed?: number;
