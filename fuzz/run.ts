@@ -81,7 +81,7 @@ const FRAMER_CODES = new Set(['bad-leading-bits']);
 /** Any code the parser's typed error has (the union has no runtime list); it must be a non-empty string. */
 const CANDIDATE_CODES = 'any' as const;
 
-/** Real lines (from ../shared/sdp-corpus) to mutate: Chromium relay, Firefox mDNS host over UDP and TCP. */
+/** Real lines (from the SDP corpus, test/fixtures/sdp-corpus) to mutate: Chromium relay, Firefox mDNS host over UDP and TCP. */
 const CANDIDATE_LINES = [
   'a=candidate:1328524668 1 udp 50339839 127.0.0.1 52227 typ relay raddr 0.0.0.0 rport 0 generation 0 network-cost 999',
   'a=candidate:0 1 UDP 2122187007 26673389-66e4-439e-83b4-c7241f60aef7.local 41594 typ host',

@@ -22,7 +22,7 @@
  * With host addresses hidden behind mDNS names, libwebrtc hides them in the
  * srflx candidate's related address too (raddr 0.0.0.0 rport 0), and gives a
  * relayed candidate the srflx address as its related address: so Chromium
- * 156 writes them in /work/shared/sdp-corpus (chromium156-*-gathered.sdp),
+ * 156 writes them in the SDP corpus (test/fixtures/sdp-corpus/chromium156-*-gathered.sdp),
  * and so does this agent, with the extensions Chrome trickles
  * (`generation N ufrag U network-cost 999`; 999 is libwebrtc's cost of an
  * unknown network, what the "any address" networks get).
