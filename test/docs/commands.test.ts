@@ -73,7 +73,7 @@ function run(command: string): { status: number | null; stdout: string; stderr: 
 }
 
 /** Starts a server command and resolves once it printed that it serves; rejects with its output if it exits first. */
-function startServer(command: string): Promise<{ stop(): Promise<string> }> {
+function startServer(command: string): Promise<{ stop(): Promise<string>; output(): string }> {
   // Its own process group, as a terminal gives it: Ctrl-C signals npm and the server under it alike.
   const child = spawn('bash', ['-c', `exec ${command}`], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
@@ -87,6 +87,7 @@ function startServer(command: string): Promise<{ stop(): Promise<string> }> {
       if (/serving/i.test(output)) {
         clearTimeout(timer);
         resolve({
+          output: () => output,
           stop: () =>
             new Promise((done) => {
               child.once('exit', (code, signal) => done(code === 0 || signal === 'SIGINT' ? 'stopped' : `exit ${code} ${signal}:\n${output}`));
@@ -126,7 +127,7 @@ describe('the commands README.md and docs/ show', () => {
           if (line === server || line.command === SETUP_TEST) continue;
           const command = withPort(line.command === SETUP_RUN ? 'npm run sim' : line.command);
           const result = run(command);
-          expect(result.status, `${line.page}:${line.line} \`${command}\` exited ${result.status}:\n${result.stderr.slice(-2000)}`).toBe(0);
+          expect(result.status, `${line.page}:${line.line} \`${command}\` exited ${result.status}:\n${result.stderr.slice(-2000)}${running === undefined ? '' : `\nthe server said:\n${running.output().slice(-2000)}`}`).toBe(0);
           expect(result.stdout.trim(), `${line.page}:${line.line} \`${command}\` printed nothing`).not.toBe('');
         }
       } finally {
