@@ -4,7 +4,7 @@
  *
  * A model (a few lines per rule, written from the RFCs, not from the
  * machine) predicts the outcome of a script of answers; the scripted server
- * (client-fake-server.ts) plays the script on virtual time; the client must
+ * (fake-server.ts) plays the script on virtual time; the client must
  * agree with the model: its final state, its output, how many requests it
  * sent, and when it gave up. Failing properties print their seed (FC_SEED
  * replays one).

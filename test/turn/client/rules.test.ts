@@ -1,6 +1,6 @@
 /**
  * The TURN client's rules, one at a time, against a scripted server in the
- * simulator (client-fake-server.ts), on virtual time: what its requests carry,
+ * simulator (fake-server.ts), on virtual time: what its requests carry,
  * when it refreshes, what it does with 401, 438 and other answers, how it
  * releases, what it refuses, what it drops, and how a parent machine hears it.
  */
