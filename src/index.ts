@@ -41,7 +41,7 @@ export type { Host } from './sim/host.js';
 export type { VirtualClock } from './sim/clock.js';
 export type { SeededRandom } from './sim/random.js';
 export { TopologyError, type TopologyIssue, type TopologyIssueCode } from './sim/errors.js';
-export type { GatewaySpec, HostSpec, InterfaceSpec, LanSpec, TopologySpec } from './sim/topology.js';
+export type { GatewaySpec, HostSpec, InterfaceSpec, LanSpec, TopologySpec } from './sim/topology-spec.js';
 export type { LinkSpec } from './sim/link.js';
 export { NETWORK_PROFILE_NAMES, NETWORK_PROFILES, type NetworkProfile, type NetworkProfileName } from './sim/profiles.js';
 export { parseScenario, runScenario, ScenarioError, type Scenario, type ScenarioRun, type ScriptStep } from './sim/scenario.js';

@@ -12,7 +12,8 @@ export { createWorld, World, type WorldOptions } from './world.js';
 export { ClockError, VirtualClock, WorldIdleError, type RunOptions, type RunResult, type TimerHandle } from './clock.js';
 export { SeededRandom } from './random.js';
 export { TopologyError, type TopologyIssue, type TopologyIssueCode } from './errors.js';
-export { INTERNET, resolveTopology, type GatewaySpec, type HostSpec, type InterfaceSpec, type LanSpec, type NatBehaviourSpec, type TopologyPlan, type TopologySpec } from './topology.js';
+export { resolveTopology, type TopologyPlan } from './topology.js';
+export { INTERNET, type GatewaySpec, type HostSpec, type InterfaceSpec, type LanSpec, type NatBehaviourSpec, type TopologySpec } from './topology-spec.js';
 export {
   isNatPresetName,
   isNetworkProfileName,

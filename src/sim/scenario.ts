@@ -14,7 +14,8 @@ import { formatAddress, parseTransportAddress, type TransportAddress } from '../
 import { isObject } from './plain-data.js';
 import { TopologyError, type TopologyIssue } from './errors.js';
 import { TransportError } from '../io/errors.js';
-import { resolveTopology, type TopologyPlan, type TopologySpec } from './topology.js';
+import { resolveTopology, type TopologyPlan } from './topology.js';
+import { type TopologySpec } from './topology-spec.js';
 import type { TraceRecordOf } from './trace.js';
 import { World, type WorldOptions } from './world.js';
 import type { SimUdpSocket } from './udp.js';

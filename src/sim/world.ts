@@ -20,7 +20,8 @@ import { MdnsResponders } from './mdns.js';
 import { NatTable } from './nat.js';
 import { Network, type Attachment, type NetworkNode, type Realm } from './network.js';
 import { SeededRandom } from './random.js';
-import { resolveTopology, type TopologyPlan, type TopologySpec } from './topology.js';
+import { resolveTopology, type TopologyPlan } from './topology.js';
+import { type TopologySpec } from './topology-spec.js';
 import { Trace, type TraceOptions } from './trace.js';
 
 /** How a world is built: its seed, and what its trace keeps. */
